@@ -1,0 +1,41 @@
+"""Exception hierarchy: every error the user can cause is a StorelensError with a one-line message."""
+
+from __future__ import annotations
+
+__all__ = [
+    "StorelensError",
+    "ConfigError",
+    "SourceError",
+    "DetectorError",
+    "CalibrationError",
+    "StorageError",
+    "EvalError",
+]
+
+
+class StorelensError(Exception):
+    """Base class; the CLI prints ``str(err)`` on one line and exits non-zero."""
+
+
+class ConfigError(StorelensError):
+    """A configuration value is missing, malformed or inconsistent."""
+
+
+class SourceError(StorelensError):
+    """A video source cannot be opened or read."""
+
+
+class DetectorError(StorelensError):
+    """A detector model cannot be found, verified, converted or run."""
+
+
+class CalibrationError(StorelensError):
+    """A camera calibration is missing or unusable."""
+
+
+class StorageError(StorelensError):
+    """The database cannot be reached or written."""
+
+
+class EvalError(StorelensError):
+    """Ground truth or results to score are missing or malformed."""
