@@ -1,0 +1,160 @@
+"""Video files (mp4, avi, mkv, mov, gif, ...) decoded with OpenCV's FFmpeg backend.
+
+Timestamps are stream time, ``start_time + index / fps``, so results for a recorded clip are
+reproducible and can later be placed on the store's clock by setting ``start_time``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from storelens.errors import SourceError
+from storelens.sources.base import SourceBase, StreamTimeRate, check_rate, check_start_time
+from storelens.types import Frame
+
+__all__ = ["VideoFileSource", "usable_fps"]
+
+logger = logging.getLogger(__name__)
+
+MAX_PLAUSIBLE_FPS = 500.0
+"""Containers without a frame rate often report 0, 1000 or 90000 (a time base); above this
+value the number is treated as unknown rather than trusted."""
+
+_EARLY_END_SLACK_FRAMES = 2
+"""Frame counts from container headers can be estimates off by a frame or two; ending this
+close to the announced count is not reported as a failure."""
+
+
+def usable_fps(value: float) -> float | None:
+    """Return a container's reported frame rate if it is plausible, else None."""
+    if math.isfinite(value) and 0 < value <= MAX_PLAUSIBLE_FPS:
+        return float(value)
+    return None
+
+
+class VideoFileSource(SourceBase):
+    """Frames of a video file with stream-time timestamps.
+
+    Args:
+        path: The video file.
+        camera_id: Camera name stamped on every frame.
+        fps: Frame rate to use for timestamps instead of the container's (which can be wrong:
+            PETS09-S2L1 claims 10 fps but was shot at 7).
+        analysis_fps: Yield about this many frames per second of stream time; skipped frames
+            are grabbed but not converted to pixels. None yields every frame.
+        start_time: UTC time of frame 0 (tz-aware); the Unix epoch if None.
+
+    Raises:
+        SourceError: The file is missing, cannot be decoded, or has no usable frame rate and
+            ``fps`` was not given.
+        ConfigError: ``fps``/``analysis_fps`` are not positive, or ``start_time`` is naive.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        camera_id: str = "cam",
+        fps: float | None = None,
+        analysis_fps: float | None = None,
+        start_time: datetime | None = None,
+    ) -> None:
+        super().__init__(camera_id)
+        self._path = Path(path)
+        fps_override = check_rate("fps", fps)
+        analysis_rate = check_rate("analysis_fps", analysis_fps)
+        self._start_time = check_start_time(start_time)
+        if not self._path.is_file():
+            raise SourceError(f"{self._path}: no such file or directory")
+        cap = cv2.VideoCapture(str(self._path), cv2.CAP_FFMPEG)
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(f"{self._path}: cannot decode as video (unsupported format or corrupt file)")
+        self._cap: cv2.VideoCapture | None = cap
+        container_fps = usable_fps(cap.get(cv2.CAP_PROP_FPS))
+        chosen_fps = fps_override or container_fps
+        if chosen_fps is None:
+            cap.release()
+            raise SourceError(f"{self._path}: the file has no usable frame rate; pass fps")
+        self._fps = chosen_fps
+        self._rate = StreamTimeRate(chosen_fps, analysis_rate)
+        self._resolution_wh = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        self._announced_frames = max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+
+    @property
+    def nominal_fps(self) -> float:
+        return self._fps
+
+    @property
+    def resolution_wh(self) -> tuple[int, int]:
+        return self._resolution_wh
+
+    @property
+    def is_live(self) -> bool:
+        return False
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def _release(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+    def _read(self, decode: bool) -> tuple[bool, np.ndarray | None]:
+        """Grab the next frame and, if ``decode``, convert it to pixels.
+
+        Returns:
+            (grabbed, image): ``grabbed`` is False at the end of the input; ``image`` is the
+            (h, w, 3) uint8 BGR array, or None when not decoded or decoding failed.
+        """
+        with self._lock:
+            if self._cap is None or not self._cap.grab():
+                return False, None
+            if not decode:
+                return True, None
+            ok, image = self._cap.retrieve()
+            return True, image if ok else None
+
+    def _frames(self) -> Iterator[Frame]:
+        index = 0
+        while not self._closed.is_set():
+            wanted = self._rate.keep(index)
+            try:
+                grabbed, image = self._read(decode=wanted)
+            except cv2.error as err:
+                self._warn_stop(index, f"decoder error: {err}".splitlines()[0])
+                return
+            if not grabbed:
+                self._check_complete(index)
+                return
+            if not wanted:
+                self._stats.frames_skipped += 1
+            elif image is None:
+                self._warn_stop(index, "frame could not be decoded")
+                return
+            else:
+                self._stats.frames_read += 1
+                ts = self._start_time + timedelta(seconds=index / self._fps)
+                yield Frame(camera_id=self.camera_id, index=index, ts=ts, image=image)
+            index += 1
+
+    def _check_complete(self, frames_seen: int) -> None:
+        """Warn if the file ended well before the frame count its header announced."""
+        if self._closed.is_set():
+            return
+        if self._announced_frames and frames_seen < self._announced_frames - _EARLY_END_SLACK_FRAMES:
+            self._warn_stop(frames_seen, f"file ends early, header announced {self._announced_frames} frames")
+
+    def _warn_stop(self, index: int, problem: str) -> None:
+        message = f"{self._path}: stopped at frame {index}: {problem} (truncated or corrupt?)"
+        self._stats.last_error = message
+        logger.warning("camera %s: %s", self.camera_id, message)
