@@ -1,0 +1,154 @@
+"""The ``storelens`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from storelens import __version__
+from storelens.errors import StorelensError
+
+__all__ = ["main"]
+
+logger = logging.getLogger("storelens")
+
+
+def _add_source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fps", type=float, help="true frame rate of the video when its container is wrong")
+    p.add_argument("--analysis-fps", type=float, help="analyse only this many frames per second")
+    p.add_argument("--camera-id", default="cam", help="camera name stamped on every record")
+    p.add_argument(
+        "--model",
+        help="detector: 'ssd-mobilenet-v2' (bundled default) or a path to an Ultralytics YOLO .onnx export",
+    )
+    p.add_argument(
+        "--detections", type=Path, help="MOT detection file to track instead of running the detector"
+    )
+    p.add_argument("--threads", type=int, default=2, help="CPU threads for the detector (default 2)")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="storelens", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"storelens {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and warnings")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("track", help="track people in a video, stream, webcam or image folder")
+    p.add_argument("source", help="video file, image folder, rtsp:// or http:// URL, or webcam index")
+    _add_source_args(p)
+    p.add_argument("-o", "--out", type=Path, default=Path("out"), help="output folder (default ./out)")
+    p.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    p.set_defaults(func=_cmd_track)
+
+    p = sub.add_parser("eval", help="score tracking against MOT ground truth")
+    p.add_argument("--video", required=True, help="the video the ground truth belongs to")
+    p.add_argument("--gt", required=True, type=Path, help="MOT ground-truth file")
+    _add_source_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--tracks-out", type=Path, help="also write the tracks as a MOT file")
+    p.set_defaults(func=_cmd_eval)
+    return parser
+
+
+def _detector(args: argparse.Namespace):
+    """The detector the arguments ask for (imported lazily: ONNX Runtime is slow to load)."""
+    if args.detections is not None:
+        from storelens.detect.replay import ReplayDetector
+        from storelens.eval.motio import read_mot
+
+        return ReplayDetector(read_mot(args.detections))
+    from storelens.detect import make_detector
+
+    return make_detector(args.model, threads=args.threads)
+
+
+def _run(args: argparse.Namespace, uri: str):
+    from storelens.pipeline import track_source
+    from storelens.sources import open_source
+
+    detector = _detector(args)
+    with open_source(uri, camera_id=args.camera_id, fps=args.fps, analysis_fps=args.analysis_fps) as source:
+        run = track_source(source, detector)
+    return run
+
+
+def _cmd_track(args: argparse.Namespace) -> int:
+    from storelens.outputs import write_annotated_video, write_summary, write_tracks
+    from storelens.sources import open_source
+
+    run = _run(args, args.source)
+    out: Path = args.out
+    paths = [write_tracks(run, out / "tracks.txt")]
+    summary = run.summary()
+    paths.append(write_summary(summary, out / "summary.json"))
+    if not args.no_video:
+        with open_source(args.source, camera_id=args.camera_id, fps=args.fps, analysis_fps=args.analysis_fps) as src:
+            fps = args.analysis_fps or src.nominal_fps or 10.0
+            paths.append(write_annotated_video(run, src, out / "annotated.mp4", fps))
+    timing = summary["timing"]
+    print(
+        f"{summary['tracks']} tracks in {summary['frames']} frames "
+        f"({timing['fps']} frames/s); wrote {', '.join(str(p) for p in paths)}"
+    )
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from storelens.eval.mot_metrics import score_boxes
+    from storelens.eval.motio import read_mot
+    from storelens.outputs import write_tracks
+
+    gt = read_mot(args.gt)
+    run = _run(args, args.video)
+    if args.tracks_out:
+        write_tracks(run, args.tracks_out)
+    score = score_boxes(gt, run.to_mot())
+    timing = run.times.to_dict()
+    result = {
+        "mota": round(score.mota, 4),
+        "idf1": round(score.idf1, 4),
+        "id_switches": score.id_switches,
+        "recall": round(score.recall, 4),
+        "precision": round(score.precision, 4),
+        "fps": timing["fps"],
+        "motp": round(score.motp, 4),
+        "false_positives": score.num_false_positives,
+        "misses": score.num_misses,
+        "tracks": score.num_unique_pred,
+        "gt_tracks": score.num_unique_gt,
+        "timing_ms": {k: v for k, v in timing.items() if k.endswith("_ms")},
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"MOTA {result['mota']:.3f}  IDF1 {result['idf1']:.3f}  ID switches {result['id_switches']}  "
+            f"recall {result['recall']:.3f}  precision {result['precision']:.3f}  "
+            f"{result['fps']} frames/s  ({result['tracks']} tracks for {result['gt_tracks']} people)"
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; errors the user can fix print one line and exit 2."""
+    args = _build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except StorelensError as err:
+        print(f"storelens: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("storelens: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Files a tracking run leaves behind: MOT tracks, a JSON summary, an annotated video."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from storelens.eval.motio import write_mot
+from storelens.pipeline import TrackingRun
+from storelens.render import TrackAnnotator, VideoWriterSink, blur_heads
+from storelens.sources.base import FrameSource
+
+__all__ = ["write_tracks", "write_summary", "write_annotated_video"]
+
+
+def write_tracks(run: TrackingRun, path: Path) -> Path:
+    """MOT15 text file of the final tracks (frame, id, left, top, width, height, score, -1, -1, -1)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_mot(path, run.to_mot())
+    return path
+
+
+def write_summary(summary: dict[str, object], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    return path
+
+
+def write_annotated_video(run: TrackingRun, source: FrameSource, path: Path, fps: float) -> Path:
+    """Draw the final tracks onto a second pass over the source.
+
+    The tracks are only final after the whole clip (gaps filled, short tracks dropped), so the
+    video is drawn afterwards from a fresh read of the same frames. Heads are blurred for every
+    box the detector found, tracked or not: no face is ever written.
+    """
+    tracks = {d.frame_index: d for d in run.tracks}
+    raw = {d.frame_index: d for d in run.detections}
+    annotator = TrackAnnotator()
+    sink: VideoWriterSink | None = None
+    try:
+        for frame in source:
+            if frame.index not in tracks:
+                continue
+            if sink is None:
+                sink = VideoWriterSink(path, fps=fps, resolution_wh=frame.resolution_wh)
+            blurred = replace(frame, image=blur_heads(frame.image, raw[frame.index].xyxy_px))
+            sink.write(annotator.draw(blurred, tracks[frame.index]))
+    finally:
+        if sink is not None:
+            sink.close()
+    return path
