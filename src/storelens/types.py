@@ -63,6 +63,8 @@ class Detections:
         confidence: (n,) float32 detector score in [0, 1].
         class_id: (n,) int32 COCO class index (0 = person).
         track_id: (n,) int64 identity within the camera, or None before tracking.
+        appearance: (n, d) float32 appearance descriptor set by the tracker, or None. It lives
+            only in this process: no output, database or message ever carries it.
     """
 
     camera_id: str
@@ -72,6 +74,7 @@ class Detections:
     confidence: np.ndarray
     class_id: np.ndarray
     track_id: np.ndarray | None = None
+    appearance: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "xyxy_px", np.asarray(self.xyxy_px, dtype=np.float32).reshape(-1, 4))
@@ -83,6 +86,9 @@ class Detections:
         _check_rows(self, n, "confidence", self.confidence, ())
         _check_rows(self, n, "class_id", self.class_id, ())
         _check_rows(self, n, "track_id", self.track_id, ())
+        if self.appearance is not None:
+            object.__setattr__(self, "appearance", np.asarray(self.appearance, dtype=np.float32))
+            _check_rows(self, n, "appearance", self.appearance, self.appearance.shape[1:])
 
     @classmethod
     def empty(cls, camera_id: str = "", frame_index: int = 0, ts: datetime | None = None) -> Detections:

@@ -166,4 +166,7 @@ def _append_rows(dets: Detections, rows: list[tuple[int, np.ndarray, float]]) ->
         confidence=np.concatenate([dets.confidence, np.array([r[2] for r in rows], np.float32)]),
         class_id=np.concatenate([dets.class_id, np.zeros(len(rows), np.int32)]),
         track_id=np.concatenate([dets.track_id, ids]),
+        appearance=None
+        if dets.appearance is None
+        else np.concatenate([dets.appearance, np.zeros((len(rows), dets.appearance.shape[1]), np.float32)]),
     )

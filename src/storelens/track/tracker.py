@@ -15,7 +15,7 @@ Timing uses frame timestamps, not frame counts, so settings mean the same at 7 o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -54,6 +54,8 @@ class TrackerConfig:
             a box may recover a lost track.
         appearance_momentum: Weight of the old histogram when a track's appearance is updated.
         appearance_weight: Weight of the colour distance against ``1 - IoU`` in stage 1.
+        appearance_clear_iou: A box overlapping another box by this IoU or more does not
+            update its track's colours.
         link_hits: When a new track reaches this many matches, it is compared with the lost
             tracks as a whole (its averaged appearance is steadier than one frame's) and, if
             it is the same person, continues the lost track's identity.
@@ -76,6 +78,7 @@ class TrackerConfig:
     max_appearance_distance: float = 0.45
     appearance_momentum: float = 0.8
     appearance_weight: float = 1.5
+    appearance_clear_iou: float = 0.1
     link_hits: int = 4
     link_max_appearance_distance: float = 0.5
 
@@ -205,7 +208,12 @@ class Tracker:
             (t.state[ti] == CONFIRMED) | was_lost | (t.hits[ti] >= cfg.confirm_hits), CONFIRMED, TENTATIVE
         )
         if feats.shape[1] and len(ti):
-            confident = scores[matched_dets] >= cfg.high_score
+            # Learn clothes only from clear views: a box overlapping another person's box
+            # mixes both people's colours.
+            overlap = iou_matrix(boxes, boxes)
+            np.fill_diagonal(overlap, 0.0)
+            clear = overlap.max(axis=1, initial=0.0) < cfg.appearance_clear_iou
+            confident = (scores[matched_dets] >= cfg.high_score) & clear[matched_dets]
             upd = ti[confident]
             mom = cfg.appearance_momentum
             t.appearance[upd] = mom * t.appearance[upd] + (1 - mom) * feats[matched_dets[confident]]
@@ -231,7 +239,7 @@ class Tracker:
         self._tracks = t
         rows = np.flatnonzero(det_track >= 0)
         self.confirmed_mask = t.state[det_track[rows]] == CONFIRMED
-        return dets[rows].with_track_ids(t.ids[det_track[rows]])
+        return replace(dets[rows], track_id=t.ids[det_track[rows]], appearance=feats[rows])
 
     def _predict(self, dt: float, now: float) -> _Tracks:
         """Advance all tracks; lost tracks coast for ``coast_s`` and then stand still."""
