@@ -21,6 +21,7 @@ def tables(draw: st.DrawFn) -> MotTable:
     n = draw(st.integers(0, 20))
     world = draw(hnp.arrays(np.float64, (n, 2), elements=finite))
     world[np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)] = np.nan
+    world[(world == -1).all(axis=1)] = np.nan  # MOT15 writes "no position" as -1,-1
     return MotTable(
         frame=draw(hnp.arrays(np.int64, n, elements=st.integers(1, 10_000))),
         track_id=draw(hnp.arrays(np.int64, n, elements=st.integers(-1, 10**9))),
