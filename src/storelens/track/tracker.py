@@ -60,6 +60,8 @@ class TrackerConfig:
             tracks as a whole (its averaged appearance is steadier than one frame's) and, if
             it is the same person, continues the lost track's identity.
         link_max_appearance_distance: Largest averaged-appearance distance for such a link.
+        max_height_ratio: A box more than this factor taller or shorter than a track's last box
+            cannot recover or continue it.
     """
 
     high_score: float = 0.5
@@ -80,6 +82,7 @@ class TrackerConfig:
     appearance_weight: float = 1.5
     appearance_clear_iou: float = 0.1
     link_hits: int = 4
+    max_height_ratio: float = 1.5
     link_max_appearance_distance: float = 0.5
 
 
@@ -255,31 +258,41 @@ class Tracker:
         t.mean[frozen, 4:] = 0.0
         return t
 
+    def _reach(
+        self, from_box: np.ndarray, scale_box: np.ndarray, to_box: np.ndarray, elapsed_s: np.ndarray
+    ) -> np.ndarray:
+        """How far each box in ``to_box`` is from each track position, as a fraction of the
+        distance the person could have covered (> 1 = out of reach; inf = implausible size).
+
+        Args:
+            from_box: (n, 4) where the tracks are believed to be.
+            scale_box: (n, 4) a recent real box per track: its height sets the image scale.
+            to_box: (m, 4) candidate boxes.
+            elapsed_s: (n,) or (n, m) seconds since each track was last seen.
+        """
+        cfg = self.config
+        h = np.maximum(scale_box[:, 3] - scale_box[:, 1], 1.0)[:, None]
+        elapsed = np.broadcast_to(np.asarray(elapsed_s, dtype=np.float64).reshape(len(h), -1), (len(h), len(to_box)))
+        dist = np.linalg.norm(_feet(from_box)[:, None] - _feet(to_box)[None], axis=2) / h
+        radius = np.minimum(cfg.recover_radius_h + cfg.recover_speed_h_per_s * elapsed, cfg.max_recover_radius_h)
+        to_h = to_box[:, 3] - to_box[:, 1]
+        scale_ok = np.abs(np.log(np.maximum(to_h[None, :], 1.0) / h)) < np.log(cfg.max_height_ratio)
+        return np.where(scale_ok, dist / radius, np.inf)
+
     def _recovery_cost(
         self, t: _Tracks, rows: np.ndarray, boxes: np.ndarray, feats: np.ndarray, now: float
     ) -> np.ndarray:
         """Cost in [0, 1] (inf = impossible) of giving lost tracks ``rows`` the ``boxes``."""
         cfg = self.config
-        last = t.last_box[rows]
         pred = cxcywh_to_xyxy(t.mean[rows, :4])
-        h = np.maximum(last[:, 3] - last[:, 1], 1.0)
-        lost_for = now - t.last_seen_s[rows]
-        radius_h = np.minimum(
-            cfg.recover_radius_h + cfg.recover_speed_h_per_s * lost_for, cfg.max_recover_radius_h
-        )
-        foot_pred = np.stack([(pred[:, 0] + pred[:, 2]) / 2, pred[:, 3]], axis=1)
-        foot_det = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
-        dist_h = np.linalg.norm(foot_pred[:, None] - foot_det[None], axis=2) / h[:, None]
-        det_h = boxes[:, 3] - boxes[:, 1]
-        scale_ok = np.abs(np.log(det_h[None, :] / h[:, None])) < np.log(1.5)
-        gate = (dist_h <= radius_h[:, None]) & scale_ok
-        dist_cost = dist_h / radius_h[:, None]
+        reach = self._reach(pred, t.last_box[rows], boxes, now - t.last_seen_s[rows])
+        gate = reach <= 1.0
         if feats.shape[1]:
             app = appearance_distance(t.appearance[rows], feats)
             gate &= app <= cfg.max_appearance_distance
-            cost = 0.5 * dist_cost + 0.5 * app / cfg.max_appearance_distance
+            cost = 0.5 * reach + 0.5 * app / cfg.max_appearance_distance
         else:
-            cost = dist_cost
+            cost = reach
         return np.where(gate, cost, np.inf)
 
     def _link(self, t: _Tracks, young: np.ndarray) -> list[tuple[int, int]]:
@@ -293,21 +306,11 @@ class Tracker:
         if not len(young) or not len(lost) or not t.appearance.shape[1]:
             return []
         gap = t.first_seen_s[young][None, :] - t.last_seen_s[lost][:, None]
-        last = t.last_box[lost]
-        h = np.maximum(last[:, 3] - last[:, 1], 1.0)
         pred = cxcywh_to_xyxy(t.mean[lost, :4])
-        foot_lost = np.stack([(pred[:, 0] + pred[:, 2]) / 2, pred[:, 3]], axis=1)
-        first = t.first_box[young]
-        foot_young = np.stack([(first[:, 0] + first[:, 2]) / 2, first[:, 3]], axis=1)
-        dist_h = np.linalg.norm(foot_lost[:, None] - foot_young[None], axis=2) / h[:, None]
-        radius_h = np.minimum(
-            cfg.recover_radius_h + cfg.recover_speed_h_per_s * np.maximum(gap, 0), cfg.max_recover_radius_h
-        )
-        young_h = first[:, 3] - first[:, 1]
-        scale_ok = np.abs(np.log(young_h[None, :] / h[:, None])) < np.log(1.5)
+        reach = self._reach(pred, t.last_box[lost], t.first_box[young], np.maximum(gap, 0.0))
         app = appearance_distance(t.appearance[lost], t.appearance[young])
-        gate = (gap > 0) & (dist_h <= radius_h) & scale_ok & (app <= cfg.link_max_appearance_distance)
-        cost = np.where(gate, dist_h / radius_h + app / cfg.link_max_appearance_distance, np.inf)
+        gate = (gap > 0) & (reach <= 1.0) & (app <= cfg.link_max_appearance_distance)
+        cost = np.where(gate, reach + app / cfg.link_max_appearance_distance, np.inf)
         m, _, _ = assign(cost, np.inf)
         pairs = [(int(lost[r]), int(young[c])) for r, c in m]
         for old_row, new_row in pairs:
@@ -349,3 +352,9 @@ class Tracker:
             last_box=boxes.copy(),
             appearance=feats.astype(np.float32),
         )
+
+
+def _feet(xyxy: np.ndarray) -> np.ndarray:
+    """(n, 2) bottom-centre points of (n, 4) boxes."""
+    return np.stack([(xyxy[:, 0] + xyxy[:, 2]) / 2, xyxy[:, 3]], axis=1)
+
