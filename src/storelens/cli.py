@@ -16,6 +16,9 @@ __all__ = ["main"]
 
 logger = logging.getLogger("storelens")
 
+GT_MIN_CONF = 1.0
+"""Ground-truth rows flagged 0 are not scored, as in MOTChallenge's evaluator (TrackEval)."""
+
 
 def _add_source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", type=float, help="true frame rate of the video when its container is wrong")
@@ -46,7 +49,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="score tracking against MOT ground truth")
     p.add_argument("--video", required=True, help="the video the ground truth belongs to")
-    p.add_argument("--gt", required=True, type=Path, help="MOT ground-truth file")
+    p.add_argument("--gt", required=True, type=Path, help="MOT ground-truth file (rows flagged 0 are ignored)")
     _add_source_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--tracks-out", type=Path, help="also write the tracks as a MOT file")
@@ -102,7 +105,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from storelens.eval.motio import read_mot
     from storelens.outputs import write_tracks
 
-    gt = read_mot(args.gt)
+    gt = read_mot(args.gt, min_conf=GT_MIN_CONF)
     run = _run(args, args.video)
     if args.tracks_out:
         write_tracks(run, args.tracks_out)
