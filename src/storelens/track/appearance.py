@@ -11,13 +11,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["torso_histograms", "appearance_distance", "BODY_PARTS"]
+__all__ = ["torso_histograms", "appearance_distance", "BODY_PARTS", "APPEARANCE_DIM"]
 
 BODY_PARTS = ((0.18, 0.55), (0.55, 0.95))
 """Vertical spans of a person box (fractions of its height) described separately: upper body,
 legs. Two parts keep "red top, blue jeans" apart from "blue top, red trousers"."""
 
 _HUE_BINS, _SAT_BINS = 12, 4
+APPEARANCE_DIM = len(BODY_PARTS) * _HUE_BINS * _SAT_BINS
+"""Length of one descriptor from `torso_histograms`."""
 _CENTRE_WIDTH = 0.6  # central fraction of the box width; the sides are mostly background
 _MIN_PART_PX = 2
 
@@ -35,7 +37,7 @@ def torso_histograms(image: np.ndarray, xyxy_px: np.ndarray) -> np.ndarray:
     """
     n = len(xyxy_px)
     per_part = _HUE_BINS * _SAT_BINS
-    out = np.zeros((n, len(BODY_PARTS) * per_part), np.float32)
+    out = np.zeros((n, APPEARANCE_DIM), np.float32)
     if n == 0:
         return out
     img_h, img_w = image.shape[:2]

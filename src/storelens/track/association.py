@@ -51,8 +51,8 @@ def assign(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray, n
     rows, cols = linear_sum_assignment(gated)
     ok = allowed[rows, cols]
     matches = np.stack([rows[ok], cols[ok]], axis=1)
-    return (
-        matches,
-        np.setdiff1d(np.arange(n), matches[:, 0]),
-        np.setdiff1d(np.arange(m), matches[:, 1]),
-    )
+    free_rows = np.ones(n, bool)
+    free_rows[matches[:, 0]] = False
+    free_cols = np.ones(m, bool)
+    free_cols[matches[:, 1]] = False
+    return matches, np.flatnonzero(free_rows), np.flatnonzero(free_cols)

@@ -39,58 +39,52 @@ class BoxSmoother:
 
     def __init__(self, config: SmootherConfig | None = None) -> None:
         self.config = config or SmootherConfig()
-        self._frames: deque[Detections] = deque()
-        self._next = 0  # index in _frames of the next frame to release
+        self._pending: deque[Detections] = deque()
+        # Per track: recent (time s, cx, bottom, w, h) rows, oldest first.
+        self._history: dict[int, deque[tuple[float, float, float, float, float]]] = {}
 
     def push(self, tracked: Detections) -> list[Detections]:
         """Add one frame; return the frames whose whole window has now been seen."""
-        self._frames.append(tracked)
-        half = self.config.size_window_s / 2
+        assert tracked.track_id is not None, "BoxSmoother needs tracked detections"
         now = tracked.ts.timestamp()
+        b = tracked.xyxy_px.astype(np.float64)
+        geo = np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
+        for tid, row in zip(tracked.track_id.tolist(), geo.tolist()):
+            self._history.setdefault(tid, deque()).append((now, *row))
+        self._pending.append(tracked)
+        half = self.config.size_window_s / 2
         out = []
-        while self._next < len(self._frames) and now - self._frames[self._next].ts.timestamp() >= half:
-            out.append(self._release())
+        while self._pending and now - self._pending[0].ts.timestamp() >= half:
+            out.append(self._release(self._pending.popleft()))
         return out
 
     def flush(self) -> list[Detections]:
-        out = [self._release() for _ in range(self._next, len(self._frames))]
-        self._frames.clear()
-        self._next = 0
+        out = [self._release(self._pending.popleft()) for _ in range(len(self._pending))]
+        self._history.clear()
         return out
 
-    def _release(self) -> Detections:
+    def _release(self, frame: Detections) -> Detections:
         cfg = self.config
-        frame = self._frames[self._next]
         t0 = frame.ts.timestamp()
-        # Drop frames that no later release can reach.
-        while self._frames and t0 - self._frames[0].ts.timestamp() > cfg.size_window_s / 2:
-            self._frames.popleft()
-            self._next -= 1
-        self._next += 1
+        half_size, half_pos = cfg.size_window_s / 2, cfg.position_window_s / 2
+        self._forget_before(t0 - half_size)
         if len(frame) == 0:
             return frame
         assert frame.track_id is not None
-        ids = frame.track_id
-        sums = np.zeros((len(ids), 4))  # cx, bottom, w, h
-        counts = np.zeros((len(ids), 2))
-        for other in self._frames:
-            assert other.track_id is not None
-            dt = abs(other.ts.timestamp() - t0)
-            if dt > cfg.size_window_s / 2:
-                continue
-            rows = np.flatnonzero(np.isin(other.track_id, ids))
-            if not len(rows):
-                continue
-            where = np.searchsorted(ids, other.track_id[rows], sorter=np.argsort(ids))
-            target = np.argsort(ids)[where]
-            b = other.xyxy_px[rows].astype(np.float64)
-            geo = np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
-            sums[target, 2:] += geo[:, 2:]
-            counts[target, 1] += 1
-            if dt <= cfg.position_window_s / 2:
-                sums[target, :2] += geo[:, :2]
-                counts[target, 0] += 1
-        cx, bottom = sums[:, 0] / counts[:, 0], sums[:, 1] / counts[:, 0]
-        w, h = sums[:, 2] / counts[:, 1], sums[:, 3] / counts[:, 1]
-        xyxy = np.stack([cx - w / 2, bottom - h, cx + w / 2, bottom], axis=1)
+        xyxy = np.empty((len(frame), 4))
+        for i, tid in enumerate(frame.track_id.tolist()):
+            rows = np.asarray(self._history[tid])
+            dt = np.abs(rows[:, 0] - t0)
+            cx, bottom = rows[dt <= half_pos, 1:3].mean(axis=0)
+            w, h = rows[dt <= half_size, 3:5].mean(axis=0)
+            xyxy[i] = (cx - w / 2, bottom - h, cx + w / 2, bottom)
         return replace(frame, xyxy_px=xyxy)
+
+    def _forget_before(self, t: float) -> None:
+        """Drop rows no later release can use, and tracks with none left."""
+        for tid in list(self._history):
+            rows = self._history[tid]
+            while rows and rows[0][0] < t:
+                rows.popleft()
+            if not rows:
+                del self._history[tid]

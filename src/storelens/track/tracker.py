@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from storelens.track.appearance import appearance_distance, torso_histograms
+from storelens.track.appearance import APPEARANCE_DIM, appearance_distance, torso_histograms
 from storelens.track.association import assign, iou_matrix
 from storelens.track.kalman import BoxKalman, cxcywh_to_xyxy
 from storelens.types import Detections
@@ -158,21 +158,17 @@ class Tracker:
         dets = dets[dets.confidence >= cfg.low_score]
         boxes = dets.xyxy_px.astype(np.float64)
         scores = dets.confidence
-        feats = (
-            torso_histograms(image, boxes)
-            if image is not None
-            else np.zeros((len(dets), 0), np.float32)
-        )
-
-        t = self._predict(dt, now)
-        n_dets = len(dets)
-        det_track = np.full(n_dets, -1)  # index into t, or -1
-
-        pred_boxes = cxcywh_to_xyxy(t.mean[:, :4])
         high = np.flatnonzero(scores >= cfg.high_score)
         low = np.flatnonzero(scores < cfg.high_score)
+        # Colours are only used with confident boxes; low-score ones match by overlap alone.
+        feats = np.zeros((len(dets), 0 if image is None else APPEARANCE_DIM), np.float32)
+        if image is not None:
+            feats[high] = torso_histograms(image, boxes[high])
+
+        t = self._predict(dt, now)
+        det_track = np.full(len(dets), -1)  # index into t, or -1
+        pred_boxes = cxcywh_to_xyxy(t.mean[:, :4])
         active = np.flatnonzero(t.state != LOST)
-        lost = np.flatnonzero(t.state == LOST)
 
         # Stage 1: confident boxes to active tracks by IoU with the predicted box, with
         # appearance breaking ties between people walking close together.
@@ -185,7 +181,9 @@ class Tracker:
         det_track[high[m[:, 1]]] = active[m[:, 0]]
 
         # Stage 2: low-score boxes to confirmed tracks still unmatched.
-        free_tracks = np.setdiff1d(active[t.state[active] == CONFIRMED], det_track)
+        taken = np.zeros(len(t), bool)
+        taken[det_track[det_track >= 0]] = True
+        free_tracks = np.flatnonzero((t.state == CONFIRMED) & ~taken)
         cost = 1.0 - iou_matrix(pred_boxes[free_tracks], boxes[low])
         m, _, _ = assign(cost, 1.0 - cfg.low_match_iou)
         det_track[low[m[:, 1]]] = free_tracks[m[:, 0]]
@@ -193,7 +191,8 @@ class Tracker:
         # Stage 3: recover lost tracks (and active ones that missed stages 1-2) from confident
         # boxes by distance and appearance.
         free_dets = high[det_track[high] < 0]
-        candidates = np.concatenate([lost, np.setdiff1d(active[t.state[active] == CONFIRMED], det_track)])
+        taken[det_track[det_track >= 0]] = True
+        candidates = np.flatnonzero((t.state == LOST) | ((t.state == CONFIRMED) & ~taken))
         if len(free_dets) and len(candidates):
             cost = self._recovery_cost(t, candidates, boxes[free_dets], feats[free_dets], now)
             m, _, _ = assign(cost, 1.0)
@@ -222,7 +221,8 @@ class Tracker:
             t.appearance[upd] = mom * t.appearance[upd] + (1 - mom) * feats[matched_dets[confident]]
 
         # Unmatched tracks: tentative ones die, others become lost.
-        unmatched = np.setdiff1d(np.arange(len(t)), ti)
+        unmatched = np.ones(len(t), bool)
+        unmatched[ti] = False
         t.state[unmatched] = np.where(t.state[unmatched] == TENTATIVE, -1, LOST)
         self.links = {}
         for old_row, new_row in self._link(t, ti[t.hits[ti] == cfg.link_hits]):
