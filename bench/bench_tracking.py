@@ -72,6 +72,10 @@ def track_with_storelens(video: Path, fps: float, dets: MotTable) -> MotTable:
         return track_source(source, ReplayDetector(dets)).to_mot()
 
 
+def _bytetrack(dets: MotTable, min_score: float, fps: float) -> MotTable:
+    return run_bytetrack(detections_by_frame(dets.select(dets.conf >= min_score)), fps)
+
+
 def score_row(name: str, gt: MotTable, tracks: MotTable) -> dict[str, object]:
     s = score_boxes(gt, tracks)
     return {
@@ -110,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         dets = detect_clip(video, fps, args.work / f"{clip}_dets.txt")
         rows = [score_row("storelens", gt, track_with_storelens(video, fps, dets))]
         byte_runs = [
-            score_row(f"ByteTrack (boxes >= {m})", gt, run_bytetrack(detections_by_frame(dets.select(dets.conf >= m)), fps))
+            score_row(f"ByteTrack (boxes >= {m})", gt, _bytetrack(dets, m, fps))
             for m in BYTETRACK_INPUT_SCORES
         ]
         rows.append(max(byte_runs, key=lambda r: r["mota"]))

@@ -1,11 +1,13 @@
-"""Box post-processing shared by the detectors: clipping and non-maximum suppression."""
+"""Box post-processing shared by the detectors: clipping, non-maximum suppression, packaging."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-__all__ = ["clip_xyxy", "nms_xyxy"]
+from storelens.types import PERSON_CLASS_ID, Detections, Frame
+
+__all__ = ["clip_xyxy", "nms_xyxy", "person_detections"]
 
 
 def clip_xyxy(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -37,3 +39,15 @@ def nms_xyxy(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, max_ke
     # score_threshold must be >= 0 for OpenCV and is strict; scores were filtered already.
     keep = cv2.dnn.NMSBoxes(xywh, scores.astype(np.float32), 0.0, iou_threshold, top_k=max_keep)
     return np.asarray(keep, dtype=np.int64).reshape(-1)
+
+
+def person_detections(frame: Frame, xyxy_px: np.ndarray, confidence: np.ndarray) -> Detections:
+    """Package (n, 4) pixel boxes and (n,) scores found in ``frame`` as person detections."""
+    return Detections(
+        camera_id=frame.camera_id,
+        frame_index=frame.index,
+        ts=frame.ts,
+        xyxy_px=xyxy_px,
+        confidence=confidence,
+        class_id=np.full(len(xyxy_px), PERSON_CLASS_ID, np.int32),
+    )

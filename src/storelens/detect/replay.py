@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from storelens.detect.boxes import person_detections
 from storelens.eval.motio import MotTable
-from storelens.types import PERSON_CLASS_ID, Detections, Frame
+from storelens.types import Detections, Frame
 
 __all__ = ["ReplayDetector"]
 
@@ -30,11 +31,4 @@ class ReplayDetector:
     def __call__(self, frame: Frame) -> Detections:
         lo, hi = np.searchsorted(self._frames, [frame.index + 1, frame.index + 2])
         rows = self._table.select(slice(int(lo), int(hi)))
-        return Detections(
-            camera_id=frame.camera_id,
-            frame_index=frame.index,
-            ts=frame.ts,
-            xyxy_px=rows.xyxy,
-            confidence=rows.conf,
-            class_id=np.full(len(rows), PERSON_CLASS_ID),
-        )
+        return person_detections(frame, rows.xyxy, rows.conf)

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import platformdirs
 
-from storelens.detect.boxes import clip_xyxy, nms_xyxy
+from storelens.detect.boxes import clip_xyxy, nms_xyxy, person_detections
 from storelens.detect.onnx_runtime import make_session
 from storelens.detect.ssd_convert import (
     BOX_OUTPUT,
@@ -33,7 +33,7 @@ from storelens.detect.ssd_convert import (
 from storelens.detect.ssd_decode import decode_boxes, ssd_anchors
 from storelens.detect.tf_graph import read_graph_def
 from storelens.errors import DetectorError
-from storelens.types import PERSON_CLASS_ID, Detections, Frame
+from storelens.types import Detections, Frame
 
 __all__ = ["SsdMobilenetV2Detector", "bundled_graph_path", "cache_root", "converted_model_path"]
 
@@ -185,11 +185,4 @@ class SsdMobilenetV2Detector:
         boxes = decode_boxes(encodings[0, candidates], self._anchors[candidates])
         boxes = clip_xyxy(boxes * np.array([width, height, width, height]), width, height)
         keep = nms_xyxy(boxes, scores[candidates], NMS_IOU, MAX_DETECTIONS)
-        return Detections(
-            camera_id=frame.camera_id,
-            frame_index=frame.index,
-            ts=frame.ts,
-            xyxy_px=boxes[keep],
-            confidence=scores[candidates[keep]],
-            class_id=np.full(len(keep), PERSON_CLASS_ID, np.int32),
-        )
+        return person_detections(frame, boxes[keep], scores[candidates[keep]])

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from storelens.detect.boxes import clip_xyxy, nms_xyxy
+from storelens.detect.boxes import clip_xyxy, nms_xyxy, person_detections
 from storelens.detect.onnx_runtime import make_session
 from storelens.errors import DetectorError
 from storelens.types import PERSON_CLASS_ID, Detections, Frame
@@ -132,14 +132,7 @@ class YoloOnnxDetector:
         xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
         xyxy = clip_xyxy(box.undo(xyxy), image.shape[1], image.shape[0])
         keep = nms_xyxy(xyxy, scores[candidates], NMS_IOU, MAX_DETECTIONS)
-        return Detections(
-            camera_id=frame.camera_id,
-            frame_index=frame.index,
-            ts=frame.ts,
-            xyxy_px=xyxy[keep],
-            confidence=scores[candidates[keep]],
-            class_id=np.full(len(keep), PERSON_CLASS_ID, np.int32),
-        )
+        return person_detections(frame, xyxy[keep], scores[candidates[keep]])
 
 
 def _input_hw(path: Path, shape: list[int | str | None], input_size: int | None) -> tuple[int, int]:

@@ -62,6 +62,9 @@ class TrackerConfig:
         link_max_appearance_distance: Largest averaged-appearance distance for such a link.
         max_height_ratio: A box more than this factor taller or shorter than a track's last box
             cannot recover or continue it.
+        duplicate_iou: An unmatched box overlapping a tracked box by this IoU or more starts no
+            track. Lower suppresses more duplicates but can miss a person entering right
+            behind another.
     """
 
     high_score: float = 0.5
@@ -71,7 +74,7 @@ class TrackerConfig:
     low_match_iou: float = 0.6
     confirm_hits: int = 3
     coast_s: float = 0.8
-    max_lost_s: float = 30.0
+    max_lost_s: float = 8.0
     max_lost_edge_s: float = 1.0
     edge_margin: float = 0.04
     recover_radius_h: float = 0.6
@@ -79,10 +82,11 @@ class TrackerConfig:
     max_recover_radius_h: float = 3.0
     max_appearance_distance: float = 0.45
     appearance_momentum: float = 0.8
-    appearance_weight: float = 1.5
+    appearance_weight: float = 2.5
     appearance_clear_iou: float = 0.1
     link_hits: int = 4
     max_height_ratio: float = 1.5
+    duplicate_iou: float = 0.5
     link_max_appearance_distance: float = 0.5
 
 
@@ -233,8 +237,13 @@ class Tracker:
         det_track[det_track >= 0] = new_index[det_track[det_track >= 0]]
         t = t.select(keep)
 
-        # New tracks from confident unmatched boxes.
+        # New tracks from confident unmatched boxes, unless the box mostly covers a person
+        # already tracked in this frame (detectors often return a second, looser box).
         fresh = np.flatnonzero((det_track < 0) & (scores >= cfg.new_track_score))
+        tracked_now = np.flatnonzero(det_track >= 0)
+        if len(fresh) and len(tracked_now):
+            overlap = iou_matrix(boxes[fresh], boxes[tracked_now]).max(axis=1)
+            fresh = fresh[overlap < cfg.duplicate_iou]
         if len(fresh):
             t = t.append(self._new_tracks(boxes[fresh], feats[fresh], now))
             det_track[fresh] = np.arange(len(t) - len(fresh), len(t))
