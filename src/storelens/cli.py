@@ -69,29 +69,30 @@ def _detector(args: argparse.Namespace):
     return make_detector(args.model, threads=args.threads)
 
 
-def _run(args: argparse.Namespace, uri: str):
-    from storelens.pipeline import track_source
+def _open(args: argparse.Namespace, uri: str):
     from storelens.sources import open_source
 
-    detector = _detector(args)
-    with open_source(uri, camera_id=args.camera_id, fps=args.fps, analysis_fps=args.analysis_fps) as source:
-        run = track_source(source, detector)
-    return run
+    return open_source(uri, camera_id=args.camera_id, fps=args.fps, analysis_fps=args.analysis_fps)
 
 
 def _cmd_track(args: argparse.Namespace) -> int:
-    from storelens.outputs import write_annotated_video, write_summary, write_tracks
-    from storelens.sources import open_source
+    from storelens.outputs import TrackFileWriter, write_annotated_video, write_summary
+    from storelens.pipeline import track_source
 
-    run = _run(args, args.source)
+    detector = _detector(args)
     out: Path = args.out
-    paths = [write_tracks(run, out / "tracks.txt")]
+    with _open(args, args.source) as source, TrackFileWriter(out / "tracks.txt") as writer:
+        live = source.is_live
+        run = track_source(source, detector, on_tracks=writer.write)
+    paths = [writer.path]
     summary = run.summary()
     paths.append(write_summary(summary, out / "summary.json"))
-    if not args.no_video:
-        with open_source(args.source, camera_id=args.camera_id, fps=args.fps, analysis_fps=args.analysis_fps) as src:
-            fps = args.analysis_fps or src.nominal_fps or 10.0
-            paths.append(write_annotated_video(run, src, out / "annotated.mp4", fps))
+    if live and not args.no_video:
+        print("no annotated video for a live source: its frames cannot be read a second time")
+    elif not args.no_video:
+        with _open(args, args.source) as source:
+            fps = args.analysis_fps or source.nominal_fps or 10.0
+            paths.append(write_annotated_video(run, source, out / "annotated.mp4", fps))
     timing = summary["timing"]
     print(
         f"{summary['tracks']} tracks in {summary['frames']} frames "
@@ -105,8 +106,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from storelens.eval.motio import read_mot
     from storelens.outputs import write_tracks
 
+    from storelens.pipeline import track_source
+
     gt = read_mot(args.gt, min_conf=GT_MIN_CONF)
-    run = _run(args, args.video)
+    detector = _detector(args)
+    with _open(args, args.video) as source:
+        run = track_source(source, detector)
     if args.tracks_out:
         write_tracks(run, args.tracks_out)
     score = score_boxes(gt, run.to_mot())

@@ -6,12 +6,14 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from storelens.eval.motio import write_mot
+from storelens.errors import StorageError
+from storelens.eval.motio import format_mot, tracks_to_mot, write_mot
 from storelens.pipeline import TrackingRun
 from storelens.render import TrackAnnotator, VideoWriterSink, blur_heads
 from storelens.sources.base import FrameSource
+from storelens.types import Detections
 
-__all__ = ["write_tracks", "write_summary", "write_annotated_video"]
+__all__ = ["TrackFileWriter", "write_tracks", "write_summary", "write_annotated_video"]
 
 
 def write_tracks(run: TrackingRun, path: Path) -> Path:
@@ -19,6 +21,36 @@ def write_tracks(run: TrackingRun, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_mot(path, run.to_mot())
     return path
+
+
+class TrackFileWriter:
+    """Appends each frame's final tracks to a MOT file as they are released.
+
+    A live camera runs until it is stopped; writing as we go means a crash or a killed process
+    loses at most the frames still held back for gap filling, never the whole day.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._fh = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as err:
+            raise StorageError(f"{path}: cannot write tracks: {err.strerror or err}") from err
+        self.path = path
+
+    def write(self, tracks: Detections) -> None:
+        if len(tracks):
+            self._fh.write(format_mot(tracks_to_mot([tracks])))
+            self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> TrackFileWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def write_summary(summary: dict[str, object], path: Path) -> Path:

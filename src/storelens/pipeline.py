@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from storelens.detect.base import Detector
-from storelens.eval.motio import MotTable
+from storelens.eval.motio import MotTable, tracks_to_mot
 from storelens.sources.base import FrameSource
 from storelens.track.finalize import FinalizerConfig, TrackFinalizer
 from storelens.track.smooth import BoxSmoother, SmootherConfig
@@ -18,6 +19,8 @@ from storelens.track.tracker import Tracker, TrackerConfig
 from storelens.types import Detections, Frame
 
 __all__ = ["PipelineSettings", "StageTimes", "TrackingRun", "track_source", "LIVE_LATENCY_S"]
+
+logger = logging.getLogger(__name__)
 
 LIVE_LATENCY_S = 2.0
 """How long a live source's results are held back for gap filling and short-track suppression;
@@ -73,26 +76,19 @@ class TrackingRun:
         tracks: Final tracked boxes, one `Detections` per analysed frame, in frame order.
         detections: The detector's raw boxes per analysed frame (kept for head blurring).
         times: Where the time went.
+        interrupted: The run was stopped (Ctrl-C) before its source ended; what was read
+            up to then is complete and final.
     """
 
     camera_id: str
     tracks: list[Detections]
     detections: list[Detections]
     times: StageTimes
+    interrupted: bool = False
 
     def to_mot(self) -> MotTable:
         """Final tracks as MOT rows (frame = source index + 1, as in MOTChallenge)."""
-        rows = [d for d in self.tracks if len(d)]
-        if not rows:
-            return MotTable.empty()
-        xyxy = np.concatenate([d.xyxy_px for d in rows]).astype(np.float64)
-        return MotTable(
-            frame=np.concatenate([np.full(len(d), d.frame_index + 1) for d in rows]),
-            track_id=np.concatenate([d.track_id for d in rows if d.track_id is not None]),
-            xywh=np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1),
-            conf=np.concatenate([d.confidence for d in rows]),
-            world_xy=np.full((len(xyxy), 2), np.nan),
-        )
+        return tracks_to_mot(self.tracks)
 
     def summary(self) -> dict[str, object]:
         """Counts a person can read: tracks, their durations, and the timing."""
@@ -105,6 +101,7 @@ class TrackingRun:
             durations.append(ts[int(frames.max())] - ts[int(frames.min())])
         return {
             "camera_id": self.camera_id,
+            "interrupted": self.interrupted,
             "frames": self.times.frames,
             "tracks": int(len(ids)),
             "boxes": int(len(table)),
@@ -167,16 +164,22 @@ def track_source(
                     on_tracks(final)
 
     start = time.perf_counter()
-    for frame in _timed(iter(source), times):
-        t0 = time.perf_counter()
-        dets = detector(frame)
-        t1 = time.perf_counter()
-        tracked = tracker.update(dets, frame.image)
-        release(finalizer.push(tracked, tracker.links))
-        times.track_s += time.perf_counter() - t1
-        times.detect_s += t1 - t0
-        times.frames += 1
-        raw.append(dets)
+    interrupted = False
+    try:
+        for frame in _timed(iter(source), times):
+            t0 = time.perf_counter()
+            dets = detector(frame)
+            t1 = time.perf_counter()
+            tracked = tracker.update(dets, frame.image)
+            release(finalizer.push(tracked, tracker.links))
+            times.track_s += time.perf_counter() - t1
+            times.detect_s += t1 - t0
+            times.frames += 1
+            raw.append(dets)
+    except KeyboardInterrupt:
+        # Stopping a live camera is the normal way to end; keep everything tracked so far.
+        logger.warning("%s: interrupted after %d frames; finishing the tracks", source.camera_id, times.frames)
+        interrupted = True
     t1 = time.perf_counter()
     release(finalizer.flush())
     for final in smoother.flush():
@@ -185,7 +188,7 @@ def track_source(
             on_tracks(final)
     times.track_s += time.perf_counter() - t1
     times.total_s = time.perf_counter() - start
-    return TrackingRun(camera_id=source.camera_id, tracks=tracks, detections=raw, times=times)
+    return TrackingRun(camera_id=source.camera_id, tracks=tracks, detections=raw, times=times, interrupted=interrupted)
 
 
 def _asdict(cfg: FinalizerConfig) -> dict[str, object]:

@@ -8,16 +8,18 @@ from storelens.eval.mot_metrics import (
     score_positions,
     score_tracks,
 )
-from storelens.eval.motio import MotTable, read_mot, write_mot
+from storelens.eval.motio import MotTable, format_mot, read_mot, tracks_to_mot, write_mot
 
 __all__ = [
     "MotScore",
     "MotTable",
     "PairCost",
+    "format_mot",
     "iou_xywh",
     "read_mot",
     "score_boxes",
     "score_positions",
     "score_tracks",
+    "tracks_to_mot",
     "write_mot",
 ]

@@ -12,14 +12,16 @@ absent). Only the first seven fields are required; ground-truth ``conf`` 0 marks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from os import PathLike
 
 import numpy as np
 
 from storelens.errors import EvalError
+from storelens.types import Detections
 
-__all__ = ["NO_WORLD", "MotTable", "read_mot", "write_mot"]
+__all__ = ["NO_WORLD", "MotTable", "format_mot", "read_mot", "tracks_to_mot", "write_mot"]
 
 NO_WORLD = -1.0
 """Value MOT files put in both world columns when a box has no world position."""
@@ -128,17 +130,37 @@ def write_mot(path: str | PathLike[str], rows: MotTable) -> None:
     Raises:
         EvalError: The file cannot be written.
     """
-    world = np.where(np.isnan(rows.world_xy), NO_WORLD, rows.world_xy)
-    floats = np.concatenate([rows.xywh, rows.conf[:, None], world], axis=1)
-    text = "".join(
-        f"{f},{i},{','.join(_num(x) for x in vals)},-1\n"
-        for f, i, vals in zip(rows.frame.tolist(), rows.track_id.tolist(), floats.tolist(), strict=True)
-    )
+    text = format_mot(rows)
     try:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as err:
         raise EvalError(f"{path}: cannot write MOT file: {err.strerror or err}") from err
+
+
+def tracks_to_mot(frames: Sequence[Detections]) -> MotTable:
+    """Tracked boxes of many frames as MOT rows (frame = source index + 1, as in MOTChallenge)."""
+    rows = [d for d in frames if len(d)]
+    if not rows:
+        return MotTable.empty()
+    xyxy = np.concatenate([d.xyxy_px for d in rows]).astype(np.float64)
+    return MotTable(
+        frame=np.concatenate([np.full(len(d), d.frame_index + 1) for d in rows]),
+        track_id=np.concatenate([d.track_id if d.track_id is not None else np.full(len(d), -1) for d in rows]),
+        xywh=np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1),
+        conf=np.concatenate([d.confidence for d in rows]),
+        world_xy=np.full((len(xyxy), 2), np.nan),
+    )
+
+
+def format_mot(rows: MotTable) -> str:
+    """MOT15 text of ``rows``, one line each (see `write_mot`)."""
+    world = np.where(np.isnan(rows.world_xy), NO_WORLD, rows.world_xy)
+    floats = np.concatenate([rows.xywh, rows.conf[:, None], world], axis=1)
+    return "".join(
+        f"{f},{i},{','.join(_num(x) for x in vals)},-1\n"
+        for f, i, vals in zip(rows.frame.tolist(), rows.track_id.tolist(), floats.tolist(), strict=True)
+    )
 
 
 def _num(x: float) -> str:
