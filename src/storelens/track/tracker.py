@@ -81,12 +81,12 @@ class TrackerConfig:
     recover_speed_h_per_s: float = 0.6
     max_recover_radius_h: float = 3.0
     max_appearance_distance: float = 0.45
-    appearance_momentum: float = 0.8
+    appearance_momentum: float = 0.9
     appearance_weight: float = 2.5
     appearance_clear_iou: float = 0.1
     link_hits: int = 4
     max_height_ratio: float = 1.5
-    duplicate_iou: float = 0.5
+    duplicate_iou: float = 0.3
     link_max_appearance_distance: float = 0.5
 
 
