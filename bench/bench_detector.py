@@ -20,6 +20,8 @@ from scipy.optimize import linear_sum_assignment
 
 from storelens.detect import make_detector
 from storelens.detect.ssd_mobilenet import bundled_graph_path
+from storelens.eval import read_mot
+from storelens.track.association import iou_matrix
 from storelens.types import Frame
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "PETS09-S2L1"
@@ -31,26 +33,14 @@ TF_PERSON_CLASS = 1
 def load_gt(path: Path) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """MOT15 gt.txt -> {video index: ((n, 4) xyxy boxes, (n,) bool counted)}.
 
-    Rows are frame (1-based), id, left, top, width, height, flag, ...; flag 0 marks people
-    the annotation says not to score: matching them is neither a hit nor a false alarm.
+    Rows flagged 0 mark people the annotation says not to score: matching them is neither a
+    hit nor a false alarm.
     """
-    rows = np.loadtxt(path, delimiter=",", ndmin=2)
-    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for frame in np.unique(rows[:, 0]).astype(int):
-        r = rows[rows[:, 0] == frame]
-        xyxy = np.column_stack([r[:, 2], r[:, 3], r[:, 2] + r[:, 4], r[:, 3] + r[:, 5]])
-        out[frame - 1] = (xyxy, r[:, 6] != 0)
-    return out
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(len(a), len(b)) IoU of xyxy boxes."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-    area_a = np.prod(a[:, 2:] - a[:, :2], axis=1)
-    area_b = np.prod(b[:, 2:] - b[:, :2], axis=1)
-    return inter / (area_a[:, None] + area_b[None, :] - inter + 1e-9)
+    table = read_mot(path)
+    return {
+        int(frame) - 1: (table.xyxy[table.frame == frame], table.conf[table.frame == frame] != 0)
+        for frame in np.unique(table.frame)
+    }
 
 
 class Score:
