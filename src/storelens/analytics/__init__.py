@@ -1,0 +1,36 @@
+"""Analytics on floor tracks: lines, zones, dwell, occupancy, heatmaps, paths."""
+
+from storelens.analytics.engine import STORE_ZONE, AnalyticsEvents, AnalyticsSpec, StoreAnalytics
+from storelens.analytics.heatmap import HeatGrid, HeatmapAccumulator, hot_and_cold_cells
+from storelens.analytics.lines import LineCounter, LineSpec
+from storelens.analytics.records import (
+    Alert,
+    Direction,
+    FloorPositions,
+    LineCrossing,
+    OccupancySample,
+    Visit,
+    ZoneVisit,
+)
+from storelens.analytics.zones import ZoneSpec, ZoneTracker
+
+__all__ = [
+    "STORE_ZONE",
+    "Alert",
+    "AnalyticsEvents",
+    "AnalyticsSpec",
+    "Direction",
+    "FloorPositions",
+    "HeatGrid",
+    "HeatmapAccumulator",
+    "LineCounter",
+    "LineCrossing",
+    "LineSpec",
+    "OccupancySample",
+    "StoreAnalytics",
+    "Visit",
+    "ZoneSpec",
+    "ZoneTracker",
+    "ZoneVisit",
+    "hot_and_cold_cells",
+]

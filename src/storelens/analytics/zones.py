@@ -1,0 +1,108 @@
+"""Zones: who is in each area of the floor, for how long, and how full it is.
+
+Entering and leaving use inertia (as Frigate's zones do): a person must be inside for
+``inertia_s`` before the visit starts and outside for ``inertia_s`` before it ends, so a foot
+point wobbling across a zone edge makes one visit, not ten. The visit's times are the first
+and last moments actually inside, so inertia delays the event but does not bias the dwell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from storelens.analytics.polygons import points_in_polygon
+from storelens.analytics.records import FloorPositions, ZoneVisit
+
+__all__ = ["ZoneSpec", "ZoneTracker"]
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneSpec:
+    """An area of the floor.
+
+    Attributes:
+        name: Zone name (unique in the store).
+        polygon_m: ((x, y), ...) vertices, metres.
+        kind: entrance, aisle, display, checkout_queue, staff_only or restricted.
+        inertia_s: Time inside (outside) before entering (leaving) counts.
+        min_dwell_s: Visits shorter than this are not reported (passing through).
+    """
+
+    name: str
+    polygon_m: tuple[tuple[float, float], ...]
+    kind: str = "aisle"
+    inertia_s: float = 1.0
+    min_dwell_s: float = 0.0
+
+
+@dataclass(slots=True)
+class _Presence:
+    inside: bool = False
+    since: datetime | None = None  # start of the current unconfirmed change
+    enter_ts: datetime | None = None
+    last_inside: datetime | None = None
+
+
+class ZoneTracker:
+    """Enter/exit with inertia, visits with dwell, and live occupancy for a set of zones."""
+
+    def __init__(self, zones: list[ZoneSpec], camera_id: str) -> None:
+        self.zones = zones
+        self.camera_id = camera_id
+        self._polygons = [np.asarray(z.polygon_m, dtype=np.float64) for z in zones]
+        self._state: list[dict[int, _Presence]] = [{} for _ in zones]
+
+    def occupancy(self) -> dict[str, int]:
+        """People currently inside each zone (after inertia)."""
+        return {z.name: sum(p.inside for p in s.values()) for z, s in zip(self.zones, self._state)}
+
+    def inside_tracks(self, zone: str) -> list[int]:
+        """Track ids currently inside ``zone``."""
+        i = [z.name for z in self.zones].index(zone)
+        return [tid for tid, p in self._state[i].items() if p.inside]
+
+    def update(self, positions: FloorPositions) -> list[ZoneVisit]:
+        """Feed one instant; returns the visits that ended."""
+        ts = positions.ts
+        done: list[ZoneVisit] = []
+        for zone, polygon, state in zip(self.zones, self._polygons, self._state):
+            inside = points_in_polygon(positions.floor_xy_m, polygon) if len(positions) else np.zeros(0, bool)
+            for tid, now_in in zip(positions.track_id.tolist(), inside.tolist()):
+                p = state.setdefault(tid, _Presence())
+                if now_in:
+                    p.last_inside = ts
+                if now_in == p.inside:
+                    p.since = None
+                    continue
+                if p.since is None:
+                    p.since = ts
+                if (ts - p.since).total_seconds() < zone.inertia_s:
+                    continue
+                if now_in:
+                    p.inside, p.enter_ts, p.since = True, p.since, None
+                else:
+                    visit = self._close(zone, tid, p)
+                    if visit is not None:
+                        done.append(visit)
+                    state[tid] = _Presence()
+        return done
+
+    def end_tracks(self, track_ids: list[int]) -> list[ZoneVisit]:
+        """Tracks that are gone leave every zone at the last moment they were inside it."""
+        done = []
+        for zone, state in zip(self.zones, self._state):
+            for tid in track_ids:
+                p = state.pop(tid, None)
+                if p is not None and p.inside:
+                    visit = self._close(zone, tid, p)
+                    if visit is not None:
+                        done.append(visit)
+        return done
+
+    def _close(self, zone: ZoneSpec, tid: int, p: _Presence) -> ZoneVisit | None:
+        assert p.enter_ts is not None and p.last_inside is not None
+        visit = ZoneVisit(zone.name, self.camera_id, tid, p.enter_ts, p.last_inside)
+        return visit if visit.dwell_s >= zone.min_dwell_s else None
