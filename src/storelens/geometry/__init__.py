@@ -1,5 +1,6 @@
 """Camera geometry: image pixels <-> floor metres."""
 
 from storelens.geometry.camera import FloorMapper, PinholeCamera, load_opencv_cameras
+from storelens.geometry.homography import HomographyCalibration, ReprojectionError
 
-__all__ = ["FloorMapper", "PinholeCamera", "load_opencv_cameras"]
+__all__ = ["FloorMapper", "HomographyCalibration", "PinholeCamera", "ReprojectionError", "load_opencv_cameras"]

@@ -1,0 +1,56 @@
+"""The store config: one YAML file describing a store, validated with pydantic.
+
+Use :func:`load_config`; it returns a :class:`StoreConfig` with absolute paths or raises a
+:class:`~storelens.errors.ConfigError` with one line per problem.
+"""
+
+from storelens.config.analytics import AnalyticsConfig, HeatConfig
+from storelens.config.base import FloorPoint, ImagePoint, StorelensModel
+from storelens.config.cameras import (
+    CalibrationConfig,
+    CameraConfig,
+    HomographyCalibrationConfig,
+    OpenCvJsonCalibrationConfig,
+    PinholeCalibrationConfig,
+    PointPairConfig,
+)
+from storelens.config.floor_plan import FloorPlanConfig
+from storelens.config.hours import WEEKDAYS, OpeningHoursConfig
+from storelens.config.lines import LineConfig, LineKind
+from storelens.config.load import format_validation_error, load_config, resolve_paths
+from storelens.config.references import reference_problems, validate_references
+from storelens.config.storage import DEFAULT_DB_NAME, RetentionConfig, StorageConfig
+from storelens.config.store import CURRENT_SCHEMA_VERSION, StoreConfig, deep_merge
+from storelens.config.zones import ZoneConfig, ZoneKind
+
+__all__ = [
+    "CURRENT_SCHEMA_VERSION",
+    "DEFAULT_DB_NAME",
+    "WEEKDAYS",
+    "AnalyticsConfig",
+    "CalibrationConfig",
+    "CameraConfig",
+    "FloorPlanConfig",
+    "FloorPoint",
+    "HeatConfig",
+    "HomographyCalibrationConfig",
+    "ImagePoint",
+    "LineConfig",
+    "LineKind",
+    "OpenCvJsonCalibrationConfig",
+    "OpeningHoursConfig",
+    "PinholeCalibrationConfig",
+    "PointPairConfig",
+    "RetentionConfig",
+    "StorageConfig",
+    "StoreConfig",
+    "StorelensModel",
+    "ZoneConfig",
+    "ZoneKind",
+    "deep_merge",
+    "format_validation_error",
+    "load_config",
+    "reference_problems",
+    "resolve_paths",
+    "validate_references",
+]

@@ -1,0 +1,75 @@
+"""Storage: which database, and how long each kind of record is kept."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import Field, PositiveInt, field_validator
+
+from storelens.config.base import StorelensModel
+
+__all__ = ["DEFAULT_DB_NAME", "SUPPORTED_DB_SCHEMES", "RetentionConfig", "StorageConfig"]
+
+DEFAULT_DB_NAME = "storelens.db"
+"""SQLite file created beside the config file when no URL is given."""
+
+SUPPORTED_DB_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+"""SQLAlchemy URL schemes storelens ships migrations for."""
+
+
+def _days(default: int | None, title: str, why: str) -> object:
+    return Field(
+        default,
+        title=title,
+        description=f"Days to keep {why}; null keeps them forever (default {default})",
+    )
+
+
+class RetentionConfig(StorelensModel):
+    """Days each kind of record is kept before it is deleted.
+
+    The finer a record, the more it says about one person and the more room it takes, so raw
+    positions go first and hourly aggregates last.
+    """
+
+    positions: PositiveInt | None = _days(
+        7, "Positions", "raw floor positions of every track (the most detailed and largest)"
+    )
+    visits: PositiveInt | None = _days(90, "Visits", "one record per store visit (entry, exit, path summary)")
+    zone_visits: PositiveInt | None = _days(90, "Zone visits", "one record per zone visit with its dwell time")
+    line_crossings: PositiveInt | None = _days(365, "Line crossings", "entrance and passer-by crossings")
+    alerts: PositiveInt | None = _days(90, "Alerts", "alerts (restricted zones, long queues)")
+    aggregates: PositiveInt | None = _days(
+        730, "Aggregates", "counts per time bucket (two years allow year-on-year comparison)"
+    )
+    heat: PositiveInt | None = _days(365, "Heat", "heatmap grids per time bucket")
+
+
+class StorageConfig(StorelensModel):
+    """Where records are written."""
+
+    url: str | None = Field(
+        None,
+        title="Database URL",
+        description=(
+            "SQLAlchemy URL: sqlite:///path.db (relative to the config file) or "
+            "postgresql+psycopg://user@host/db; default sqlite:///<config folder>/storelens.db"
+        ),
+    )
+    retention_days: RetentionConfig = Field(
+        default_factory=RetentionConfig,
+        title="Retention",
+        description="Days to keep each kind of record",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        scheme = urlsplit(url).scheme.lower()
+        if "://" not in url or scheme not in SUPPORTED_DB_SCHEMES:
+            raise ValueError(
+                f"unsupported database URL {url.split('://')[0]!r}...; use {', '.join(SUPPORTED_DB_SCHEMES)}"
+            )
+        return url

@@ -1,0 +1,75 @@
+"""Zones: named floor areas whose visits, dwell and occupancy the analytics measure."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, field_validator
+
+from storelens.config._polygons import polygon_problem
+from storelens.config.base import FloorPoint, StorelensModel
+
+__all__ = ["MIN_ZONE_AREA_M2", "NAME_PATTERN", "ZoneConfig", "ZoneKind"]
+
+NAME_PATTERN = r"^[a-z0-9_]+$"
+"""Zone and line names become database keys, metric labels and URL parts."""
+
+MIN_ZONE_AREA_M2 = 0.05
+"""Smaller than a standing person's footprint: no one can be counted inside it."""
+
+
+class ZoneKind(StrEnum):
+    """What a zone is for; the analytics and alerts treat the kinds differently."""
+
+    ENTRANCE = "entrance"
+    AISLE = "aisle"
+    DISPLAY = "display"
+    CHECKOUT_QUEUE = "checkout_queue"
+    STAFF_ONLY = "staff_only"
+    RESTRICTED = "restricted"
+
+
+class ZoneConfig(StorelensModel):
+    """A named area of the floor."""
+
+    name: str = Field(pattern=NAME_PATTERN, title="Zone name", description="Unique name: a-z, 0-9 and _")
+    kind: ZoneKind = Field(
+        title="Kind",
+        description=(
+            "entrance, aisle, display, checkout_queue, staff_only (visits by staff only; not "
+            "counted as shopper dwell) or restricted (any presence raises an alert)"
+        ),
+    )
+    polygon: list[FloorPoint] = Field(
+        min_length=3,
+        title="Polygon",
+        description="Vertices on the floor plan in metres, in order around the zone, not self-intersecting",
+    )
+    categories: list[str] = Field(
+        default_factory=list,
+        title="Categories",
+        description="Product categories shown in the zone, for reports by category",
+    )
+    min_dwell_s: float = Field(
+        0.0,
+        ge=0,
+        title="Minimum dwell",
+        description="Visits shorter than this (seconds) are passing through, not dwelling, and are not reported",
+    )
+    inertia_s: float = Field(
+        1.0,
+        ge=0,
+        title="Inertia",
+        description=(
+            "Seconds a person must stay inside (or outside) before an enter (or exit) counts: "
+            "longer ignores people brushing the edge and position jitter, but delays events"
+        ),
+    )
+
+    @field_validator("polygon")
+    @classmethod
+    def _check_polygon(cls, polygon: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        problem = polygon_problem(polygon, MIN_ZONE_AREA_M2)
+        if problem:
+            raise ValueError(problem)
+        return polygon
