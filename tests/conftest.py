@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -18,3 +22,37 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"evaluation data not found at {SHARED_DATA} (only on developer machines and CI)")
     return SHARED_DATA
+
+
+PG_URL = os.environ.get("STORELENS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_schemas():
+    """Make URLs of fresh PostgreSQL schemas on the local server, dropped at the end.
+
+    Skips (saying why) when the server cannot be reached. Each schema is private to the test
+    run, so nothing else in the database is touched.
+    """
+    pytest.importorskip("psycopg", reason="psycopg not installed: pip install 'psycopg[binary]'")
+    engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as err:
+        engine.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({str(err.orig).splitlines()[0]})")
+    made: list[str] = []
+
+    def make() -> str:
+        schema = f"storelens_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        made.append(schema)
+        return f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+
+    yield make
+    with engine.begin() as conn:
+        for schema in made:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()

@@ -7,10 +7,11 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 from storelens import __version__
-from storelens.errors import StorelensError
+from storelens.errors import ConfigError, StorelensError
 
 __all__ = ["main"]
 
@@ -54,7 +55,118 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--tracks-out", type=Path, help="also write the tracks as a MOT file")
     p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("run", help="process every camera of a store config into its database")
+    p.add_argument("config", type=Path, help="store config (YAML)")
+    p.add_argument("--camera", action="append", help="run only this camera (repeatable)")
+    p.add_argument("--start", type=_utc, help="UTC time of the first frame of video files (default: now)")
+    p.add_argument("--db", help="database URL instead of the config's storage.url")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads for the detector (default 2)")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("stats", help="counts, dwell and occupancy from the database")
+    p.add_argument("config", type=Path, help="store config (YAML)")
+    _add_range_args(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_cmd_stats)
+
+    p = sub.add_parser("heatmap", help="draw the floor heatmap for a time range as PNG")
+    p.add_argument("config", type=Path, help="store config (YAML)")
+    _add_range_args(p)
+    p.add_argument("--camera", help="one camera only (default: all)")
+    p.add_argument("--no-flow", action="store_true", help="presence only, no movement arrows")
+    p.add_argument("-o", "--out", type=Path, default=Path("heatmap.png"), help="PNG to write")
+    p.set_defaults(func=_cmd_heatmap)
+
+    p = sub.add_parser("calibrate", help="check each camera's floor calibration: error and a grid image")
+    p.add_argument("config", type=Path, help="store config (YAML)")
+    p.add_argument("--camera", help="one camera only (default: all)")
+    p.add_argument("-o", "--out", type=Path, default=Path("out"), help="folder for the check images")
+    p.add_argument("--model", help="detector used to find (and blur) heads in the check images")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads for the detector (default 2)")
+    p.set_defaults(func=_cmd_calibrate)
     return parser
+
+
+def _utc(text: str) -> datetime:
+    """An ISO time; without a zone it is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date/time: {text!r} (e.g. 2026-11-22T09:00)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _add_range_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="start", type=_utc, help="start, ISO time (UTC unless a zone is given)")
+    p.add_argument("--to", dest="end", type=_utc, help="end, ISO time (default: now)")
+    p.add_argument("--db", help="database URL instead of the config's storage.url")
+
+
+def _database(args: argparse.Namespace, config):
+    from storelens.storage import open_database
+
+    return open_database(args.db or config.storage.url, heat_cell_m=config.analytics.heat.cell_m)
+
+
+def _range(args: argparse.Namespace) -> tuple[datetime, datetime]:
+    end = args.end or datetime.now(timezone.utc)
+    start = args.start or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    if start >= end:
+        raise ConfigError(f"--from {start.isoformat()} is not before --to {end.isoformat()}")
+    return start, end
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from storelens.config import load_config
+    from storelens.detect import make_detector
+    from storelens.runner import run_store
+
+    config = load_config(args.config)
+    start = args.start or datetime.now(timezone.utc).replace(microsecond=0)
+    with _database(args, config) as db:
+        runs = run_store(config, db, make_detector(threads=args.threads), start_time=start, cameras=args.camera)
+        for run in runs:
+            print(run.summary())
+        print(f"stored in {db.url}")
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from storelens.config import load_config
+    from storelens.reports import store_stats
+
+    config = load_config(args.config)
+    start, end = _range(args)
+    with _database(args, config) as db:
+        stats = store_stats(config, db, start, end)
+    print(json.dumps(stats.to_dict()) if args.json else stats.to_text())
+    return 0
+
+
+def _cmd_heatmap(args: argparse.Namespace) -> int:
+    from storelens.config import load_config
+    from storelens.reports import write_heatmap_png
+
+    config = load_config(args.config)
+    start, end = _range(args)
+    with _database(args, config) as db:
+        path, seconds = write_heatmap_png(config, db, start, end, args.out, camera=args.camera, flow=not args.no_flow)
+    print(f"wrote {path} ({seconds:.0f} person-seconds)")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from storelens.calibrate import run_calibrate
+    from storelens.config import load_config
+
+    from storelens.detect import make_detector
+
+    config = load_config(args.config)
+    detector = make_detector(args.model, threads=args.threads)
+    for report in run_calibrate(config, args.camera, args.out, detector=detector):
+        print(report.summary())
+    return 0
 
 
 def _detector(args: argparse.Namespace):
@@ -151,7 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except StorelensError as err:
-        print(f"storelens: error: {err}", file=sys.stderr)
+        for line in str(err).splitlines() or [type(err).__name__]:
+            print(f"storelens: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("storelens: interrupted", file=sys.stderr)

@@ -1,0 +1,137 @@
+"""What a store manager asks, answered from the database for a time range."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from storelens.analytics import Direction, HeatGrid
+from storelens.config import StoreConfig
+from storelens.errors import StorageError
+from storelens.render import FloorCanvas, render_heatmap
+from storelens.storage import StoreDatabase, ZoneStats
+
+__all__ = ["StoreStats", "store_stats", "write_heatmap_png"]
+
+
+@dataclass(slots=True)
+class StoreStats:
+    """Counts, dwell and occupancy for a time range.
+
+    Attributes:
+        start / end: The range, UTC.
+        entries / exits: Per entrance line, people crossing inwards / outwards.
+        passers_by: Per passer-by line, crossings in either direction.
+        capture_rate: Entries over passers-by (None without a passer-by line or passers-by).
+        visits: Store visits (tracks seen), and how many of them entered through an entrance.
+        median_visit_s: Median time on the floor per visit.
+        zones: Visits and dwell per zone.
+        peak_occupancy: Most people at once on the floor, per camera.
+        hourly: (hour, line, direction, count) rows.
+    """
+
+    start: datetime
+    end: datetime
+    entries: dict[str, int] = field(default_factory=dict)
+    exits: dict[str, int] = field(default_factory=dict)
+    passers_by: dict[str, int] = field(default_factory=dict)
+    capture_rate: float | None = None
+    visits: int = 0
+    entered_visits: int = 0
+    median_visit_s: float | None = None
+    zones: dict[str, ZoneStats] = field(default_factory=dict)
+    peak_occupancy: dict[str, int] = field(default_factory=dict)
+    hourly: list[tuple[str, str, str, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
+        return out
+
+    def to_text(self) -> str:
+        lines = [f"{self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC"]
+        for name in sorted(set(self.entries) | set(self.exits)):
+            lines.append(f"entrance {name}: {self.entries.get(name, 0)} in, {self.exits.get(name, 0)} out")
+        for name, n in sorted(self.passers_by.items()):
+            lines.append(f"passers-by {name}: {n}")
+        if self.capture_rate is not None:
+            lines.append(f"capture rate: {self.capture_rate:.1%}")
+        median = f", median {self.median_visit_s:.0f} s on the floor" if self.median_visit_s is not None else ""
+        lines.append(f"visits: {self.visits} ({self.entered_visits} through an entrance){median}")
+        for cam, peak in sorted(self.peak_occupancy.items()):
+            lines.append(f"peak occupancy ({cam}): {peak}")
+        for name, z in sorted(self.zones.items()):
+            lines.append(
+                f"zone {name}: {z.visits} visits, dwell median {z.median_dwell_s:.1f} s, "
+                f"mean {z.mean_dwell_s:.1f} s, p90 {z.p90_dwell_s:.1f} s"
+            )
+        return "\n".join(lines)
+
+
+def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: datetime) -> StoreStats:
+    """Counts, dwell and occupancy of ``config``'s store between ``start`` and ``end``."""
+    stats = StoreStats(start, end)
+    kinds = {line.name: str(line.kind) for line in config.lines}
+    for row in db.line_counts_by_hour(start, end):
+        stats.hourly.append((row.hour.isoformat(), row.line, Direction(row.direction).value, row.count))
+        if kinds.get(row.line) == "passerby":
+            stats.passers_by[row.line] = stats.passers_by.get(row.line, 0) + row.count
+        elif Direction(row.direction) is Direction.IN:
+            stats.entries[row.line] = stats.entries.get(row.line, 0) + row.count
+        else:
+            stats.exits[row.line] = stats.exits.get(row.line, 0) + row.count
+    passers = sum(stats.passers_by.values())
+    if passers:
+        stats.capture_rate = sum(stats.entries.values()) / passers
+    visits = db.visits(start, end)
+    stats.visits = len(visits)
+    stats.entered_visits = sum(v.entered for v in visits)
+    if visits:
+        stats.median_visit_s = float(np.median([v.duration_s for v in visits]))
+    stats.zones = db.zone_stats(start, end)
+    for camera in config.cameras:
+        series = db.occupancy(start, end, camera_id=camera)
+        if len(series):
+            stats.peak_occupancy[camera] = int(series.max_occupancy.max())
+    return stats
+
+
+def write_heatmap_png(
+    config: StoreConfig,
+    db: StoreDatabase,
+    start: datetime,
+    end: datetime,
+    out: Path,
+    camera: str | None = None,
+    flow: bool = True,
+) -> tuple[Path, float]:
+    """Draw the stored heatmap for a range on the floor plan; returns the path and person-seconds."""
+    dense = db.heatmap(start, end, camera_id=camera).dense()
+    rows, cols = dense.seconds.shape
+    grid = HeatGrid(dense.origin_xy_m, (rows, cols), dense.cell_m)
+    outline = np.array(config.floor_plan.outline, dtype=np.float64) if config.floor_plan.outline else None
+    extent = outline if outline is not None else np.array(
+        [grid.origin_m, (grid.origin_m[0] + cols * grid.cell_m, grid.origin_m[1] + rows * grid.cell_m)]
+    )
+    canvas = _canvas(config, extent)
+    zones = {z.name: np.array(z.polygon, dtype=np.float64) for z in config.zones}
+    flow_m = np.stack([dense.flow_dx, dense.flow_dy], axis=-1) if flow else None
+    image = render_heatmap(canvas, grid, dense.seconds, flow_m, outline, zones)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(out), image):
+        raise StorageError(f"{out}: cannot write the heatmap image")
+    return out, float(dense.seconds.sum())
+
+
+def _canvas(config: StoreConfig, extent_m: np.ndarray) -> FloorCanvas:
+    plan = config.floor_plan
+    if plan.image is not None and plan.metres_per_pixel and plan.origin_px is not None:
+        image = cv2.imread(str(plan.image))
+        if image is None:
+            raise StorageError(f"{plan.image}: cannot read the floor plan image")
+        return FloorCanvas(image, tuple(plan.origin_px), 1.0 / plan.metres_per_pixel, flip_y=plan.flip_y)
+    return FloorCanvas.blank(extent_m)

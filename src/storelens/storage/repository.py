@@ -1,0 +1,660 @@
+"""StoreDatabase: everything storelens keeps, on SQLite (default) or PostgreSQL, one set of queries.
+
+All methods are synchronous and each write is one transaction: it is stored whole or, on any
+failure, not at all and a :class:`~storelens.errors.StorageError` says how many records were
+not written, so the caller can retry the same call (nothing is spooled to disk). In particular
+a PostgreSQL server that is down at write time raises at once; the next call reconnects.
+
+Ranges are half-open ``[start, end)`` on aware datetimes. Raw records (positions, crossings,
+visits, alerts) are selected by their own time; pre-aggregated tables (minute aggregates, hourly
+heat) by their bucket's start, so align ``start`` and ``end`` to the bucket for exact ranges.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Self
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from storelens.analytics.records import Alert, Direction, FloorPositions, LineCrossing, Visit, ZoneVisit
+from storelens.errors import ConfigError, StorageError
+from storelens.storage import schema
+from storelens.storage.aggregates import minute_counts
+from storelens.storage.downsample import MAX_RATE_HZ, KeptPoints, PositionDownsampler, heat_increments
+from storelens.storage.engine import IMMEDIATE_OPTION, OPEN_HINTS, create_storage_engine, mask_url, storage_errors
+from storelens.storage.migrations import HEAT_CELL_SETTING, upgrade
+from storelens.storage.models import (
+    CameraInfo,
+    DataKind,
+    Heatmap,
+    HourlyLineCount,
+    OccupancySeries,
+    StoredAlert,
+    StoreInfo,
+    TrackPoints,
+    ZoneStats,
+)
+from storelens.storage.times import DAY_US, HOUR_US, MINUTE_US, SECOND_US, floor_to, from_us, to_us
+from storelens.storage.upsert import dialect_insert, executemany, upsert_heat
+
+__all__ = ["DEFAULT_HEAT_CELL_M", "STORE_CAMERA_ID", "WHOLE_FLOOR", "StoreDatabase", "open_database"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HEAT_CELL_M = 0.25
+"""Heat grid cell edge: about one standing person, fine enough to tell shelf fronts apart."""
+STORE_CAMERA_ID = "store"
+"""camera_id of fused, store-wide records (visitors tracked across cameras)."""
+WHOLE_FLOOR = ""
+"""zone of minute aggregates about the whole floor rather than one zone."""
+DWELL_PERCENTILE = 90.0
+"""The "long dwell" statistic of zone_stats (p90): robust to the odd person who stays all day."""
+
+_RETENTION_TIME = {
+    DataKind.POSITIONS: (schema.positions.c.ts_us, 0),
+    DataKind.VISITS: (schema.visits.c.end_us, 0),
+    DataKind.ZONE_VISITS: (schema.zone_visits.c.exit_us, 0),
+    DataKind.LINE_CROSSINGS: (schema.line_crossings.c.ts_us, 0),
+    DataKind.ALERTS: (schema.alerts.c.ts_us, 0),
+    DataKind.AGGREGATES: (schema.minute_aggregates.c.minute_us, MINUTE_US),
+    DataKind.HEAT: (schema.heat.c.hour_us, HOUR_US),
+}
+"""Per kind: the time column retention compares, and the bucket length when rows are buckets
+(0 for records); a bucket is old once its end is, so no newer data goes with it."""
+
+
+def open_database(url: str, *, heat_cell_m: float | None = None, max_rate_hz: float = MAX_RATE_HZ) -> StoreDatabase:
+    """Open (creating or migrating as needed) the database at ``url``.
+
+    Args:
+        url: ``sqlite:///path/to/store.db`` (the directory must exist) or
+            ``postgresql+psycopg://user@host:5432/dbname``. To keep storelens in its own
+            PostgreSQL schema, create the schema and add ``?options=-csearch_path%3Dmyschema``.
+        heat_cell_m: Heat grid cell edge, metres. A database keeps the cell size it was created
+            with; None uses it (0.25 m for a new database), another value raises.
+        max_rate_hz: Stored points per track per second, at most (see
+            :class:`~storelens.storage.downsample.PositionDownsampler`).
+
+    Raises:
+        StorageError: bad URL, database unreachable or unwritable, newer schema, or a cell size
+            that differs from the database's.
+    """
+    if heat_cell_m is not None and not heat_cell_m > 0:
+        raise ConfigError(f"heat_cell_m must be > 0 metres, got {heat_cell_m}")
+    try:
+        downsampler = PositionDownsampler(max_rate_hz)
+    except ValueError as err:
+        raise ConfigError(f"max_rate_hz: {err}") from err
+    engine = create_storage_engine(url)
+    try:
+        hint = OPEN_HINTS[engine.url.get_backend_name()]
+        with storage_errors(engine.url, "open the database", hint=hint):
+            upgrade(engine, heat_cell_m or DEFAULT_HEAT_CELL_M)
+            with engine.connect() as conn:
+                stored = conn.execute(
+                    sa.select(schema.settings.c.value).where(schema.settings.c.key == HEAT_CELL_SETTING)
+                ).scalar_one()
+        stored_cell_m = float(stored)
+        if heat_cell_m is not None and not math.isclose(heat_cell_m, stored_cell_m):
+            raise StorageError(
+                f"database {mask_url(engine.url)} has a {stored_cell_m} m heat grid, not {heat_cell_m} m: "
+                "open it without heat_cell_m, or use a new database"
+            )
+    except Exception:
+        engine.dispose()
+        raise
+    return StoreDatabase(engine, stored_cell_m, downsampler)
+
+
+class StoreDatabase:
+    """Repository of store metadata, track points, visits, counts, alerts and heat.
+
+    Create it with :func:`open_database`; use it as a context manager or call :meth:`close`.
+    One instance is meant for one writer (it remembers each track's last stored point to
+    downsample); any number of readers can use their own instances, on SQLite too (WAL).
+
+    Args:
+        engine: Engine of a database already at the latest schema version.
+        heat_cell_m: The database's heat grid cell edge, metres.
+        downsampler: Downsampling state for :meth:`add_positions`.
+    """
+
+    def __init__(self, engine: Engine, heat_cell_m: float, downsampler: PositionDownsampler) -> None:
+        self._engine = engine
+        self._url = engine.url
+        self.heat_cell_m = heat_cell_m
+        self._downsampler = downsampler
+
+    @property
+    def url(self) -> str:
+        """The database URL with its password masked."""
+        return mask_url(self._url)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for ad-hoc read queries (e.g. exports)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Close all pooled connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"StoreDatabase({self.url!r})"
+
+    # ------------------------------------------------------------------ metadata
+
+    def upsert_store(self, store: StoreInfo) -> None:
+        """Create or update the store's name and timezone.
+
+        Raises:
+            ConfigError: the timezone is not an IANA zone name.
+        """
+        try:
+            zoneinfo.ZoneInfo(store.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+            raise ConfigError(
+                f"store {store.store_id!r}: unknown timezone {store.timezone!r}; use an IANA name like 'Europe/Berlin'"
+            ) from err
+        row = {"store_id": store.store_id, "name": store.name, "timezone": store.timezone}
+        self._upsert(schema.stores, ["store_id"], row, f"save store {store.store_id!r}")
+
+    def upsert_camera(self, camera: CameraInfo) -> None:
+        """Create or update a camera; its ``store_id``, if any, must have been upserted first."""
+        if camera.fps is not None and not camera.fps > 0:
+            raise ConfigError(f"camera {camera.camera_id!r}: fps must be > 0 or None, got {camera.fps}")
+        row = {
+            "camera_id": camera.camera_id,
+            "store_id": camera.store_id,
+            "name": camera.name,
+            "source": camera.source,
+            "fps": camera.fps,
+        }
+        self._upsert(schema.cameras, ["camera_id"], row, f"save camera {camera.camera_id!r}")
+
+    def stores(self) -> list[StoreInfo]:
+        """All stores, by id."""
+        table = schema.stores
+        rows = self._read(sa.select(table).order_by(table.c.store_id), "read stores")
+        return [StoreInfo(r.store_id, r.name, r.timezone) for r in rows]
+
+    def cameras(self) -> list[CameraInfo]:
+        """All cameras, by id."""
+        table = schema.cameras
+        rows = self._read(sa.select(table).order_by(table.c.camera_id), "read cameras")
+        return [CameraInfo(r.camera_id, r.name, r.source, r.fps, r.store_id) for r in rows]
+
+    # ------------------------------------------------------------------ writes
+
+    def add_positions(self, batches: Sequence[FloorPositions]) -> int:
+        """Store track positions downsampled to <= ``max_rate_hz`` per track, and add them to the heat grid.
+
+        Pass many instants per call (a second or more of frames): each call is one transaction,
+        and heat is summed per call before it is written.
+
+        Args:
+            batches: Positions per camera and instant; each track's points in time order.
+
+        Returns:
+            How many points were stored.
+
+        Raises:
+            StorageError: nothing was stored (the message gives the count); the downsampling
+                state is unchanged, so retrying the same batches stores the same points.
+        """
+        batches = list(batches)
+        kept, pending = self._downsampler.plan(batches)
+        n_points = sum(len(b) for b in batches)
+        with storage_errors(self._url, f"write {n_points} track points", pending=n_points), self._write() as conn:
+            for points in kept:
+                self._insert_points(conn, points)
+                upsert_heat(conn, schema.heat, heat_increments(points, self.heat_cell_m))
+        self._downsampler.commit(pending)
+        return sum(len(points) for points in kept)
+
+    def add_line_crossings(self, crossings: Sequence[LineCrossing]) -> None:
+        """Store counted line crossings."""
+        rows = [
+            {
+                "line": c.line,
+                "camera_id": c.camera_id,
+                "track_id": int(c.track_id),
+                "ts_us": to_us(c.ts),
+                "direction": Direction(c.direction).value,
+            }
+            for c in crossings
+        ]
+        self._insert(schema.line_crossings, rows, "line crossings")
+
+    def add_zone_visits(self, visits: Sequence[ZoneVisit]) -> None:
+        """Store zone visits, and recompute their (camera, zone) minute aggregates over the minutes they span.
+
+        Raises:
+            ValueError: a visit ends before it starts.
+            StorageError: nothing was stored (the message gives the count).
+        """
+        rows = [
+            {
+                "zone": v.zone,
+                "camera_id": v.camera_id,
+                "track_id": int(v.track_id),
+                "enter_us": to_us(v.enter_ts),
+                "exit_us": to_us(v.exit_ts),
+            }
+            for v in visits
+        ]
+        _check_intervals(rows, "enter_us", "exit_us", "zone visit")
+        with storage_errors(self._url, f"write {len(rows)} zone visits", pending=len(rows)), self._write() as conn:
+            if rows:
+                conn.execute(schema.zone_visits.insert(), rows)
+            table = schema.zone_visits
+            for (camera_id, zone), group in _group(rows, ("camera_id", "zone")).items():
+                selects = [table.c.camera_id == camera_id, table.c.zone == zone]
+                self._refresh_minutes(conn, camera_id, zone, group, table.c.enter_us, table.c.exit_us, selects)
+
+    def add_visits(self, visits: Sequence[Visit]) -> None:
+        """Store visits, and recompute the whole-floor (zone ``""``) minute aggregates of their cameras.
+
+        Only visits that ``entered`` (crossed an entrance line inwards) count as entries, exits
+        and occupancy: passers-by seen through the door are kept but not counted.
+
+        Raises:
+            ValueError: a visit ends before it starts.
+            StorageError: nothing was stored (the message gives the count).
+        """
+        rows = [
+            {
+                "camera_id": v.camera_id,
+                "track_id": int(v.track_id),
+                "start_us": to_us(v.start_ts),
+                "end_us": to_us(v.end_ts),
+                "entered": bool(v.entered),
+            }
+            for v in visits
+        ]
+        _check_intervals(rows, "start_us", "end_us", "visit")
+        with storage_errors(self._url, f"write {len(rows)} visits", pending=len(rows)), self._write() as conn:
+            if rows:
+                conn.execute(schema.visits.insert(), rows)
+            table = schema.visits
+            entered = [r for r in rows if r["entered"]]
+            for (camera_id,), group in _group(entered, ("camera_id",)).items():
+                selects = [table.c.camera_id == camera_id, table.c.entered.is_(True)]
+                self._refresh_minutes(conn, camera_id, WHOLE_FLOOR, group, table.c.start_us, table.c.end_us, selects)
+
+    def add_alerts(self, alerts: Sequence[Alert]) -> list[int]:
+        """Store alerts (not acknowledged) and return their ids, in the order given."""
+        rows = [
+            {
+                "ts_us": to_us(a.ts),
+                "kind": a.kind,
+                "zone": a.zone,
+                "camera_id": a.camera_id,
+                "track_id": None if a.track_id is None else int(a.track_id),
+                "message": a.message,
+                "acknowledged": False,
+            }
+            for a in alerts
+        ]
+        if not rows:
+            return []
+        table = schema.alerts
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        with storage_errors(self._url, f"write {len(rows)} alerts", pending=len(rows)), self._write() as conn:
+            return [int(alert_id) for alert_id in conn.execute(statement, rows).scalars()]
+
+    def acknowledge_alert(self, alert_id: int, acknowledged: bool = True) -> None:
+        """Mark an alert as seen (or, with ``acknowledged=False``, as not seen again).
+
+        Raises:
+            StorageError: no alert has this id.
+        """
+        table = schema.alerts
+        statement = table.update().where(table.c.id == alert_id).values(acknowledged=acknowledged)
+        with storage_errors(self._url, f"acknowledge alert {alert_id}"), self._write() as conn:
+            updated = conn.execute(statement).rowcount
+        if not updated:
+            raise StorageError(f"no alert with id {alert_id} in {self.url}; ids come from add_alerts() or alerts()")
+
+    def purge(self, now: datetime, retention: Mapping[DataKind | str, float | None]) -> dict[DataKind, int]:
+        """Delete each kind of data older than its retention; kinds not listed (or None) are kept forever.
+
+        A record is older than the cutoff ``now - days`` when it ended before it (visits and zone
+        visits by their end, points, crossings and alerts by their time) and a bucket
+        (aggregate minute, heat hour) when all of it lies before it.
+
+        Args:
+            now: Current time, UTC.
+            retention: Days to keep per kind, e.g. ``{"positions": 30, "aggregates": 730}``;
+                None keeps the kind forever.
+
+        Returns:
+            Rows deleted per kind purged.
+
+        Raises:
+            ConfigError: an unknown kind or a negative number of days.
+        """
+        cutoffs = {kind: to_us(now) - round(days * DAY_US) for kind, days in _check_retention(retention).items()}
+        deleted = {}
+        with storage_errors(self._url, "purge old data"), self._write() as conn:
+            for kind, cutoff in cutoffs.items():
+                column, bucket_us = _RETENTION_TIME[kind]
+                older = column < cutoff if bucket_us == 0 else column <= cutoff - bucket_us
+                deleted[kind] = conn.execute(column.table.delete().where(older)).rowcount
+        logger.info("purged from %s: %s", self.url, {k.value: n for k, n in deleted.items()})
+        return deleted
+
+    # ------------------------------------------------------------------ queries
+
+    def line_counts_by_hour(self, start: datetime, end: datetime, line: str | None = None) -> list[HourlyLineCount]:
+        """Crossings per UTC hour, line and direction in ``[start, end)``; hours without any are absent."""
+        table = schema.line_crossings
+        hour = (table.c.ts_us // HOUR_US).label("hour")
+        query = (
+            sa.select(hour, table.c.line, table.c.direction, sa.func.count().label("n"))
+            .where(*_in_range(table.c.ts_us, start, end))
+            .group_by(hour, table.c.line, table.c.direction)
+            .order_by(hour, table.c.line, table.c.direction)
+        )
+        if line is not None:
+            query = query.where(table.c.line == line)
+        rows = self._read(query, "count line crossings")
+        return [HourlyLineCount(from_us(r.hour * HOUR_US), r.line, Direction(r.direction), int(r.n)) for r in rows]
+
+    def zone_stats(self, start: datetime, end: datetime, camera_id: str | None = None) -> dict[str, ZoneStats]:
+        """Visits and dwell per zone, for zone visits that began in ``[start, end)``; by zone name."""
+        table = schema.zone_visits
+        query = sa.select(table.c.zone, table.c.enter_us, table.c.exit_us).where(
+            *_in_range(table.c.enter_us, start, end)
+        )
+        if camera_id is not None:
+            query = query.where(table.c.camera_id == camera_id)
+        dwell_by_zone: dict[str, list[int]] = defaultdict(list)
+        for zone, enter_us, exit_us in self._read(query, "read zone visits"):
+            dwell_by_zone[zone].append(exit_us - enter_us)
+        stats = {}
+        for zone in sorted(dwell_by_zone):
+            dwell_s = np.array(dwell_by_zone[zone], dtype=np.int64) / SECOND_US
+            stats[zone] = ZoneStats(
+                zone,
+                len(dwell_s),
+                float(dwell_s.mean()),
+                float(np.median(dwell_s)),
+                float(np.percentile(dwell_s, DWELL_PERCENTILE)),
+            )
+        return stats
+
+    def occupancy(
+        self, start: datetime, end: datetime, zone: str = WHOLE_FLOOR, camera_id: str = STORE_CAMERA_ID
+    ) -> OccupancySeries:
+        """Per-minute entries, exits and occupancy of a zone (or the whole floor) for minutes starting in the range.
+
+        Args:
+            start / end: Range, UTC.
+            zone: Zone name, or ``""`` for the whole floor (visits that entered the store).
+            camera_id: Camera whose visits count, ``"store"`` for fused visitors.
+        """
+        table = schema.minute_aggregates
+        query = (
+            sa.select(table.c.minute_us, table.c.entries, table.c.exits, table.c.max_occupancy, table.c.mean_occupancy)
+            .where(table.c.camera_id == camera_id, table.c.zone == zone, *_in_range(table.c.minute_us, start, end))
+            .order_by(table.c.minute_us)
+        )
+        rows = self._read(query, "read occupancy")
+        columns = list(zip(*rows)) or [()] * 5
+        ints = [np.array(c, dtype=np.int64) for c in columns[:4]]
+        return OccupancySeries(*ints, np.array(columns[4], dtype=np.float64))
+
+    def heatmap(self, start: datetime, end: datetime, camera_id: str | None = None) -> Heatmap:
+        """Person-seconds and flow per floor cell, summed over the hours starting in ``[start, end)``.
+
+        Args:
+            start / end: Range, UTC; heat is kept per hour, so hour-aligned bounds are exact.
+            camera_id: One camera, or None for all cameras (floor coordinates are shared).
+        """
+        table = schema.heat
+        query = (
+            sa.select(
+                table.c.cell_ix,
+                table.c.cell_iy,
+                sa.func.sum(table.c.seconds),
+                sa.func.sum(table.c.flow_dx),
+                sa.func.sum(table.c.flow_dy),
+            )
+            .where(*_in_range(table.c.hour_us, start, end))
+            .group_by(table.c.cell_ix, table.c.cell_iy)
+            .order_by(table.c.cell_ix, table.c.cell_iy)
+        )
+        if camera_id is not None:
+            query = query.where(table.c.camera_id == camera_id)
+        rows = self._read(query, "read the heatmap")
+        columns = list(zip(*rows)) or [()] * 5
+        return Heatmap(
+            self.heat_cell_m,
+            np.array(columns[0], dtype=np.int64),
+            np.array(columns[1], dtype=np.int64),
+            *(np.array(c, dtype=np.float64) for c in columns[2:]),
+        )
+
+    def positions(self, start: datetime, end: datetime, camera_id: str | None = None) -> TrackPoints:
+        """Stored track points in ``[start, end)``, ordered by time, camera and track."""
+        table = schema.positions
+        query = (
+            sa.select(table.c.camera_id, table.c.track_id, table.c.ts_us, table.c.x_m, table.c.y_m)
+            .where(*_in_range(table.c.ts_us, start, end))
+            .order_by(table.c.ts_us, table.c.camera_id, table.c.track_id)
+        )
+        if camera_id is not None:
+            query = query.where(table.c.camera_id == camera_id)
+        rows = self._read(query, "read track points")
+        columns = list(zip(*rows)) or [()] * 5
+        return TrackPoints(
+            np.array(columns[0], dtype=object),
+            np.array(columns[1], dtype=np.int64),
+            np.array(columns[2], dtype=np.int64),
+            np.array(columns[3:], dtype=np.float64).reshape(2, -1).T.copy(),
+        )
+
+    def line_crossings(self, start: datetime, end: datetime) -> list[LineCrossing]:
+        """Crossings in ``[start, end)``, in time order."""
+        table = schema.line_crossings
+        query = sa.select(table).where(*_in_range(table.c.ts_us, start, end)).order_by(table.c.ts_us, table.c.id)
+        return [
+            LineCrossing(r.line, r.camera_id, r.track_id, from_us(r.ts_us), Direction(r.direction))
+            for r in self._read(query, "read line crossings")
+        ]
+
+    def zone_visits(self, start: datetime, end: datetime) -> list[ZoneVisit]:
+        """Zone visits that began in ``[start, end)``, in time order."""
+        table = schema.zone_visits
+        query = sa.select(table).where(*_in_range(table.c.enter_us, start, end)).order_by(table.c.enter_us, table.c.id)
+        return [
+            ZoneVisit(r.zone, r.camera_id, r.track_id, from_us(r.enter_us), from_us(r.exit_us))
+            for r in self._read(query, "read zone visits")
+        ]
+
+    def visits(self, start: datetime, end: datetime) -> list[Visit]:
+        """Visits that began in ``[start, end)``, in time order."""
+        table = schema.visits
+        query = sa.select(table).where(*_in_range(table.c.start_us, start, end)).order_by(table.c.start_us, table.c.id)
+        return [
+            Visit(r.camera_id, r.track_id, from_us(r.start_us), from_us(r.end_us), bool(r.entered))
+            for r in self._read(query, "read visits")
+        ]
+
+    def alerts(self, start: datetime, end: datetime) -> list[StoredAlert]:
+        """Alerts raised in ``[start, end)``, in time order, with their ids and acknowledgement."""
+        table = schema.alerts
+        query = sa.select(table).where(*_in_range(table.c.ts_us, start, end)).order_by(table.c.ts_us, table.c.id)
+        return [
+            StoredAlert(
+                int(r.id),
+                Alert(from_us(r.ts_us), r.kind, r.zone, r.camera_id, r.track_id, r.message),
+                bool(r.acknowledged),
+            )
+            for r in self._read(query, "read alerts")
+        ]
+
+    # ------------------------------------------------------------------ internals
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """A write transaction; on SQLite it takes the write lock at BEGIN (it may read first)."""
+        with self._engine.connect() as conn:
+            conn.execution_options(**{IMMEDIATE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    def _read(self, query: sa.Select, action: str) -> list[sa.Row]:
+        with storage_errors(self._url, action), self._engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def _insert(self, table: sa.Table, rows: list[dict], what: str) -> None:
+        if not rows:
+            return
+        with storage_errors(self._url, f"write {len(rows)} {what}", pending=len(rows)), self._write() as conn:
+            conn.execute(table.insert(), rows)
+
+    def _upsert(self, table: sa.Table, key: list[str], row: dict, action: str) -> None:
+        insert = dialect_insert(self._engine, table)
+        statement = insert.on_conflict_do_update(
+            index_elements=key, set_={name: insert.excluded[name] for name in row if name not in key}
+        )
+        with storage_errors(self._url, action), self._write() as conn:
+            conn.execute(statement, row)
+
+    def _insert_points(self, conn: sa.Connection, points: KeptPoints) -> None:
+        """Bulk-insert kept points: COPY on PostgreSQL (about 5x faster than INSERT), executemany on SQLite."""
+        columns = {
+            "camera_id": [points.camera_id] * len(points),
+            "track_id": points.track_id.tolist(),
+            "ts_us": points.ts_us.tolist(),
+            "x_m": points.x_m.tolist(),
+            "y_m": points.y_m.tolist(),
+        }
+        table = schema.positions
+        if conn.dialect.name != "postgresql":
+            executemany(conn, table.insert(), columns)
+            return
+        # COPY's text format, built here in one string: psycopg's per-row write_row costs
+        # more than the server's work. str() of a float is its shortest exact repr.
+        name = conn.dialect.identifier_preparer.format_table(table)
+        camera = _copy_text_escape(points.camera_id)
+        text = "".join(
+            f"{camera}\t{t}\t{s}\t{x}\t{y}\n"
+            for t, s, x, y in zip(columns["track_id"], columns["ts_us"], columns["x_m"], columns["y_m"])
+        )
+        copy_sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN"
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            copy.write(text)
+
+    def _refresh_minutes(
+        self,
+        conn: sa.Connection,
+        camera_id: str,
+        zone: str,
+        new_rows: list[dict],
+        enter_col: sa.Column,
+        exit_col: sa.Column,
+        selects: list,
+    ) -> None:
+        """Recompute the minute aggregates of one (camera, zone) over the minutes the new stays span.
+
+        Every stored stay that overlaps those minutes is read back (the new ones are already
+        inserted, in this transaction), so late or out-of-order records give the same result
+        as records in order.
+        """
+        first = floor_to(min(r[enter_col.name] for r in new_rows), MINUTE_US)
+        last = floor_to(max(r[exit_col.name] for r in new_rows), MINUTE_US)
+        n_minutes = (last - first) // MINUTE_US + 1
+        stays = conn.execute(
+            sa.select(enter_col, exit_col).where(*selects, exit_col >= first, enter_col < last + MINUTE_US)
+        ).all()
+        enter_us, exit_us = (np.array(c, dtype=np.int64) for c in (zip(*stays)))
+        counts = minute_counts(enter_us, exit_us, first, n_minutes)
+        table = schema.minute_aggregates
+        conn.execute(
+            table.delete().where(
+                table.c.camera_id == camera_id,
+                table.c.zone == zone,
+                table.c.minute_us >= first,
+                table.c.minute_us <= last,
+            )
+        )
+        busy = (counts.entries > 0) | (counts.exits > 0) | (counts.max_occupancy > 0)
+        rows = [
+            {
+                "camera_id": camera_id,
+                "zone": zone,
+                "minute_us": m,
+                "entries": e,
+                "exits": x,
+                "max_occupancy": peak,
+                "mean_occupancy": mean,
+            }
+            for m, e, x, peak, mean in zip(
+                counts.minute_us[busy].tolist(),
+                counts.entries[busy].tolist(),
+                counts.exits[busy].tolist(),
+                counts.max_occupancy[busy].tolist(),
+                counts.mean_occupancy[busy].tolist(),
+            )
+        ]
+        if rows:
+            conn.execute(table.insert(), rows)
+
+
+def _copy_text_escape(value: str) -> str:
+    r"""Escape a string for PostgreSQL's COPY text format (backslash, tab, newline, return)."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _in_range(column: sa.Column, start: datetime, end: datetime) -> tuple:
+    return column >= to_us(start), column < to_us(end)
+
+
+def _group(rows: list[dict], keys: tuple[str, ...]) -> dict[tuple, list[dict]]:
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row[k] for k in keys)].append(row)
+    return groups
+
+
+def _check_intervals(rows: list[dict], start_key: str, end_key: str, what: str) -> None:
+    for row in rows:
+        if row[end_key] < row[start_key]:
+            raise ValueError(
+                f"{what} of track {row['track_id']} on camera {row['camera_id']!r} ends before it starts "
+                f"({from_us(row[end_key]).isoformat()} < {from_us(row[start_key]).isoformat()})"
+            )
+
+
+def _check_retention(retention: Mapping[DataKind | str, float | None]) -> dict[DataKind, float]:
+    valid = ", ".join(k.value for k in DataKind)
+    checked = {}
+    for kind, days in retention.items():
+        try:
+            data_kind = DataKind(kind)
+        except ValueError as err:
+            raise ConfigError(f"retention names unknown data kind {kind!r}; valid kinds: {valid}") from err
+        if days is None:
+            continue
+        if not days >= 0:
+            raise ConfigError(f"retention of {data_kind.value} must be >= 0 days, got {days}")
+        checked[data_kind] = float(days)
+    return checked

@@ -1,0 +1,163 @@
+"""The current database schema (version 2), as SQLAlchemy Core tables shared by both engines.
+
+Types are chosen to behave identically on SQLite and PostgreSQL: times are BIGINT microseconds
+since the epoch, UTC (see :mod:`storelens.storage.times`); measurements are 8-byte floats
+(``REAL`` / ``DOUBLE PRECISION``); flags are booleans (0/1 on SQLite). Each table has exactly
+the indexes its range queries and retention purge need, and no more: every extra index on
+``positions`` costs ingest speed.
+
+This module describes the latest schema for queries. Databases are *built* by the numbered
+steps in :mod:`storelens.storage.migrations`, and a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = [
+    "ID_TYPE",
+    "alerts",
+    "cameras",
+    "heat",
+    "line_crossings",
+    "metadata",
+    "minute_aggregates",
+    "positions",
+    "schema_version",
+    "settings",
+    "stores",
+    "visits",
+    "zone_visits",
+]
+
+ID_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+"""Surrogate keys: BIGINT on PostgreSQL; INTEGER on SQLite, where only ``INTEGER PRIMARY KEY``
+is the auto-incrementing rowid."""
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+"""Settings the stored data depends on (the heat grid's cell size), so a reopen cannot mix them."""
+
+stores = sa.Table(
+    "stores",
+    metadata,
+    sa.Column("store_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+)
+
+cameras = sa.Table(
+    "cameras",
+    metadata,
+    sa.Column("camera_id", sa.String(64), primary_key=True),
+    sa.Column("store_id", sa.String(64), sa.ForeignKey("stores.store_id"), nullable=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("fps", sa.Double, nullable=True),
+)
+
+positions = sa.Table(
+    "positions",
+    metadata,
+    sa.Column("camera_id", sa.String(64), nullable=False),
+    sa.Column("track_id", sa.BigInteger, nullable=False),
+    sa.Column("ts_us", sa.BigInteger, nullable=False),
+    sa.Column("x_m", sa.Double, nullable=False),
+    sa.Column("y_m", sa.Double, nullable=False),
+    sa.Index("ix_positions_ts", "ts_us"),
+)
+"""Track points downsampled to <= 2 Hz per track. No primary key: it is append-only, and a key
+would be a second index to maintain at 50k rows/s."""
+
+visits = sa.Table(
+    "visits",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("camera_id", sa.String(64), nullable=False),
+    sa.Column("track_id", sa.BigInteger, nullable=False),
+    sa.Column("start_us", sa.BigInteger, nullable=False),
+    sa.Column("end_us", sa.BigInteger, nullable=False),
+    sa.Column("entered", sa.Boolean, nullable=False),
+    sa.Index("ix_visits_start", "start_us"),
+    sa.Index("ix_visits_end", "end_us"),
+)
+
+zone_visits = sa.Table(
+    "zone_visits",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("zone", sa.String(64), nullable=False),
+    sa.Column("camera_id", sa.String(64), nullable=False),
+    sa.Column("track_id", sa.BigInteger, nullable=False),
+    sa.Column("enter_us", sa.BigInteger, nullable=False),
+    sa.Column("exit_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_zone_visits_enter", "enter_us"),
+    sa.Index("ix_zone_visits_exit", "exit_us"),
+)
+
+line_crossings = sa.Table(
+    "line_crossings",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("line", sa.String(64), nullable=False),
+    sa.Column("camera_id", sa.String(64), nullable=False),
+    sa.Column("track_id", sa.BigInteger, nullable=False),
+    sa.Column("ts_us", sa.BigInteger, nullable=False),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Index("ix_line_crossings_ts", "ts_us"),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("ts_us", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("zone", sa.String(64), nullable=False),
+    sa.Column("camera_id", sa.String(64), nullable=False),
+    sa.Column("track_id", sa.BigInteger, nullable=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("acknowledged", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_alerts_ts", "ts_us"),
+)
+
+minute_aggregates = sa.Table(
+    "minute_aggregates",
+    metadata,
+    sa.Column("camera_id", sa.String(64), primary_key=True),
+    sa.Column("zone", sa.String(64), primary_key=True),
+    sa.Column("minute_us", sa.BigInteger, primary_key=True),
+    sa.Column("entries", sa.Integer, nullable=False),
+    sa.Column("exits", sa.Integer, nullable=False),
+    sa.Column("max_occupancy", sa.Integer, nullable=False),
+    sa.Column("mean_occupancy", sa.Double, nullable=False),
+    sa.Index("ix_minute_aggregates_minute", "minute_us"),
+)
+"""Per (camera or "store", zone or "" for the whole floor, minute) counts, derived from visits."""
+
+heat = sa.Table(
+    "heat",
+    metadata,
+    sa.Column("hour_us", sa.BigInteger, primary_key=True),
+    sa.Column("camera_id", sa.String(64), primary_key=True),
+    sa.Column("cell_ix", sa.Integer, primary_key=True),
+    sa.Column("cell_iy", sa.Integer, primary_key=True),
+    sa.Column("seconds", sa.Double, nullable=False),
+    sa.Column("flow_dx", sa.Double, nullable=False),
+    sa.Column("flow_dy", sa.Double, nullable=False),
+    sqlite_with_rowid=False,
+)
+"""Person-seconds and summed motion (metres) per floor cell and hour. The key starts with the
+hour so a heatmap over a time range is one index range scan; upserts target the same key."""

@@ -1,0 +1,125 @@
+"""`storelens run` end to end on real footage: counts, dwell, and both database engines."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from storelens.analytics import FloorPositions, StoreAnalytics
+from storelens.config import load_config
+from storelens.detect import make_detector
+from storelens.reports import store_stats
+from storelens.runner import analytics_spec, run_store
+from storelens.storage import open_database
+
+pytestmark = pytest.mark.integration
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+ALL_TIME = (datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+
+# Standing at the table in one-by-one, frames at 10 fps, read off contact sheets of every 5th
+# frame (0.5 s): first frame with the feet stopped beside the table, last frame before the
+# first step away. See docs/benchmarks.md.
+TABLE_TRUTH = [(83, 182), (243, 432), (523, 679), (766, 847), (942, 1177), (1256, 1340)]
+MAX_DWELL_ERROR_S = 2.0
+
+
+class MemoDetector:
+    """The bundled detector, computed once per (camera, frame index), replayed on later runs."""
+
+    def __init__(self) -> None:
+        self.detector = make_detector()
+        self.min_score = self.detector.min_score
+        self.memo = {}
+
+    def __call__(self, frame):
+        key = (frame.camera_id, frame.index)
+        if key not in self.memo:
+            self.memo[key] = self.detector(frame)
+        return replace(self.memo[key], ts=frame.ts)
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return MemoDetector()
+
+
+def test_one_by_one_dwell_at_the_table(shared_data, detector, tmp_path):
+    config = load_config(EXAMPLES / "one-by-one/store.yaml")
+    with open_database(f"sqlite:///{tmp_path / 'obo.db'}") as db:
+        run_store(config, db, detector, start_time=T0)
+        visits = sorted(db.zone_visits(*ALL_TIME), key=lambda v: v.enter_ts)
+    assert len(visits) == len(TABLE_TRUTH), [(v.enter_ts, v.exit_ts) for v in visits]
+    for v, (a, b) in zip(visits, TABLE_TRUTH):
+        truth_s = (b - a) / 10.0
+        overlap = min(v.exit_ts, T0 + timedelta(seconds=b / 10)) - max(v.enter_ts, T0 + timedelta(seconds=a / 10))
+        assert overlap.total_seconds() > 0.5 * truth_s
+        assert abs(v.dwell_s - truth_s) <= MAX_DWELL_ERROR_S, (v.dwell_s, truth_s)
+
+
+@pytest.fixture(scope="module")
+def pets_runs(shared_data, detector, tmp_path_factory, request):
+    """The PETS09 example run into SQLite and, if the server is up, PostgreSQL."""
+    config = load_config(EXAMPLES / "pets09/store.yaml")
+    urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('pets') / 'pets.db'}"}
+    try:
+        urls["postgres"] = request.getfixturevalue("pg_schemas")()
+    except pytest.skip.Exception:
+        pass
+    stats = {}
+    for engine, url in urls.items():
+        with open_database(url) as db:
+            run_store(config, db, detector, start_time=T0)
+            stats[engine] = (store_stats(config, db, *ALL_TIME), db.heatmap(*ALL_TIME), db.line_crossings(*ALL_TIME))
+    return config, stats
+
+
+def _gt_counts(config, shared_data) -> Counter:
+    """Line crossings the same analytics count on the ground-truth trajectories."""
+    gt = np.loadtxt(shared_data / "PETS09-S2L1/gt/gt.txt", delimiter=",")
+    engine = StoreAnalytics(analytics_spec(config), "gt")
+    crossings = []
+    for frame in np.unique(gt[:, 0]):
+        rows = gt[gt[:, 0] == frame]
+        ts = T0 + timedelta(seconds=(frame - 1) / 7.0)
+        crossings += engine.update(FloorPositions("gt", ts, rows[:, 1].astype(int), rows[:, 7:9])).crossings
+    crossings += engine.flush().crossings
+    return Counter((c.line, c.direction.value) for c in crossings)
+
+
+def test_pets_line_counts_against_the_ground_truth(pets_runs, shared_data):
+    """Entrance counts per direction within 10 % of the same analytics on the gt trajectories.
+
+    The passer-by line crosses the far footpath (30+ m from the camera), where a duplicated
+    track still adds crossings: measured 11 against 9; gated at 25 % until that is fixed
+    (docs/benchmarks.md).
+    """
+    config, stats = pets_runs
+    truth = _gt_counts(config, shared_data)
+    got = Counter((c.line, c.direction.value) for c in stats["sqlite"][2])
+    for line in config.lines:
+        if str(line.kind) == "entrance":
+            for direction in ("in", "out"):
+                n = truth[(line.name, direction)]
+                assert n >= 5 and abs(got[(line.name, direction)] - n) <= 0.1 * n, (line.name, direction, got, truth)
+        else:
+            n = truth[(line.name, "in")] + truth[(line.name, "out")]
+            m = got[(line.name, "in")] + got[(line.name, "out")]
+            assert n >= 5 and abs(m - n) <= 0.25 * n, (line.name, m, n)
+
+
+def test_sqlite_and_postgres_give_identical_stats(pets_runs):
+    _, stats = pets_runs
+    if "postgres" not in stats:
+        pytest.skip("PostgreSQL not reachable")
+    lite, pg = stats["sqlite"], stats["postgres"]
+    assert lite[0].to_dict() == pg[0].to_dict()
+    for name in ("cell_ix", "cell_iy", "seconds", "flow_dx", "flow_dy"):
+        np.testing.assert_allclose(getattr(lite[1], name), getattr(pg[1], name), rtol=1e-9, atol=1e-9)
+    assert lite[2] == pg[2]
