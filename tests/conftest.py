@@ -24,7 +24,7 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-PG_URL = os.environ.get("STORELENS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from factories import PG_URL  # noqa: E402 - tests/ is put on sys.path above
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -9,6 +10,8 @@ import numpy as np
 from storelens.types import Detections, Frame
 
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+PG_URL = os.environ.get("STORELENS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+"""Test PostgreSQL database; tests create and drop schemas of their own in it."""
 
 
 def ts_at(index: int, fps: float) -> datetime:

@@ -1,68 +1,32 @@
 """Databases for storage tests: SQLite in tmp_path and PostgreSQL in a throw-away schema.
 
-PostgreSQL tests use the local server (``STORELENS_TEST_PG_URL``, default
-``postgresql+psycopg://postgres@127.0.0.1:5432/test``), each in a schema of its own that is
-dropped afterwards, so nothing else in the database is touched. They skip, saying why, when
-the server cannot be reached.
+PostgreSQL tests use the local server through the ``pg_schemas`` fixture of tests/conftest.py
+(``STORELENS_TEST_PG_URL``), in schemas of their own that are dropped afterwards, so nothing else
+in the database is touched. They skip, saying why, when the server cannot be reached.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
-from urllib.parse import quote
-
 import pytest
 import sqlalchemy as sa
-from storage_helpers import PG_URL
 
 from storelens.storage import open_database, schema
 
 ENGINES = ["sqlite", "postgres"]
 
 
-@pytest.fixture(scope="session")
-def pg_admin():
-    """Engine on the test PostgreSQL database, or a skip when it is unreachable."""
-    pytest.importorskip("psycopg", reason="psycopg not installed: pip install 'psycopg[binary]'")
-    engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as err:
-        engine.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({str(err.orig).splitlines()[0]})")
-    yield engine
-    engine.dispose()
-
-
-def _new_schema(pg_admin) -> tuple[str, str]:
-    schema = f"storelens_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with pg_admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    return schema, f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
-
-
-def _drop_schema(pg_admin, schema: str) -> None:
-    with pg_admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-
 @pytest.fixture
-def pg_schema_url(pg_admin):
-    """URL of a fresh, empty PostgreSQL schema, dropped after the test."""
-    schema, url = _new_schema(pg_admin)
-    yield url
-    _drop_schema(pg_admin, schema)
+def pg_schema_url(pg_schemas):
+    """URL of a fresh, empty PostgreSQL schema (see ``pg_schemas`` in tests/conftest.py)."""
+    return pg_schemas()
 
 
 @pytest.fixture(scope="session")
-def pg_shared_url(pg_admin):
+def pg_shared_url(pg_schemas):
     """URL of a schema migrated once per session; :func:`db_url` empties it before each test."""
-    schema, url = _new_schema(pg_admin)
+    url = pg_schemas()
     open_database(url).close()
-    yield url
-    _drop_schema(pg_admin, schema)
+    return url
 
 
 @pytest.fixture

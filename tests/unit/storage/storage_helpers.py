@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from factories import PG_URL  # noqa: F401 - re-exported for the storage tests
+
 from storelens.analytics.records import FloorPositions
 
-PG_URL = os.environ.get("STORELENS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-"""Test PostgreSQL database; tests create and drop their own schemas in it."""
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
