@@ -104,9 +104,9 @@ def _add_range_args(p: argparse.ArgumentParser) -> None:
 
 
 def _database(args: argparse.Namespace, config):
-    from storelens.storage import open_database
+    from storelens.runner import open_store_database
 
-    return open_database(args.db or config.storage.url, heat_cell_m=config.analytics.heat.cell_m)
+    return open_store_database(config, args.db)
 
 
 def _range(args: argparse.Namespace) -> tuple[datetime, datetime]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -32,10 +32,10 @@ from storelens.errors import ConfigError
 from storelens.geometry.camera import FloorMapper
 from storelens.pipeline import track_source
 from storelens.sources import open_source
-from storelens.storage import CameraInfo, StoreDatabase, StoreInfo, mask_url
+from storelens.storage import CameraInfo, StoreDatabase, StoreInfo, mask_url, open_database
 from storelens.types import Detections
 
-__all__ = ["CameraRun", "analytics_spec", "run_store", "store_id_of"]
+__all__ = ["CameraRun", "analytics_spec", "open_store_database", "run_store", "store_id_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,11 @@ WRITE_EVERY_S = 1.0
 def store_id_of(config: StoreConfig) -> str:
     """Stable key of the store: its name, lower-case, non-alphanumerics as '-'."""
     return re.sub(r"[^a-z0-9]+", "-", config.name.lower()).strip("-") or "store"
+
+
+def open_store_database(config: StoreConfig, url: str | None = None) -> StoreDatabase:
+    """The store's database (``url`` or the config's ``storage.url``) on the config's heat grid."""
+    return open_database(url or config.storage.url, heat_cell_m=config.analytics.heat.cell_m)
 
 
 def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
@@ -200,5 +205,8 @@ def run_store(
         runs.append(run)
         if result.interrupted:
             break
+    purged = db.purge(datetime.now(timezone.utc), config.storage.retention_days.model_dump())
+    if any(purged.values()):
+        logger.info("retention: removed %s", ", ".join(f"{n} {kind}" for kind, n in purged.items() if n))
     return runs
 

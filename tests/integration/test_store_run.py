@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -14,8 +18,7 @@ from storelens.analytics import FloorPositions, StoreAnalytics
 from storelens.config import load_config
 from storelens.detect import make_detector
 from storelens.reports import store_stats
-from storelens.runner import analytics_spec, run_store
-from storelens.storage import open_database
+from storelens.runner import analytics_spec, open_store_database, run_store
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +55,7 @@ def detector():
 
 def test_one_by_one_dwell_at_the_table(shared_data, detector, tmp_path):
     config = load_config(EXAMPLES / "one-by-one/store.yaml")
-    with open_database(f"sqlite:///{tmp_path / 'obo.db'}") as db:
+    with open_store_database(config, f"sqlite:///{tmp_path / 'obo.db'}") as db:
         run_store(config, db, detector, start_time=T0)
         visits = sorted(db.zone_visits(*ALL_TIME), key=lambda v: v.enter_ts)
     assert len(visits) == len(TABLE_TRUTH), [(v.enter_ts, v.exit_ts) for v in visits]
@@ -74,10 +77,10 @@ def pets_runs(shared_data, detector, tmp_path_factory, request):
         pass
     stats = {}
     for engine, url in urls.items():
-        with open_database(url) as db:
+        with open_store_database(config, url) as db:
             run_store(config, db, detector, start_time=T0)
             stats[engine] = (store_stats(config, db, *ALL_TIME), db.heatmap(*ALL_TIME), db.line_crossings(*ALL_TIME))
-    return config, stats
+    return config, stats, urls
 
 
 def _gt_counts(config, shared_data) -> Counter:
@@ -100,7 +103,7 @@ def test_pets_line_counts_against_the_ground_truth(pets_runs, shared_data):
     track still adds crossings: measured 11 against 9; gated at 25 % until that is fixed
     (docs/benchmarks.md).
     """
-    config, stats = pets_runs
+    config, stats, _ = pets_runs
     truth = _gt_counts(config, shared_data)
     got = Counter((c.line, c.direction.value) for c in stats["sqlite"][2])
     for line in config.lines:
@@ -115,7 +118,7 @@ def test_pets_line_counts_against_the_ground_truth(pets_runs, shared_data):
 
 
 def test_sqlite_and_postgres_give_identical_stats(pets_runs):
-    _, stats = pets_runs
+    _, stats, _ = pets_runs
     if "postgres" not in stats:
         pytest.skip("PostgreSQL not reachable")
     lite, pg = stats["sqlite"], stats["postgres"]
@@ -123,3 +126,23 @@ def test_sqlite_and_postgres_give_identical_stats(pets_runs):
     for name in ("cell_ix", "cell_iy", "seconds", "flow_dx", "flow_dy"):
         np.testing.assert_allclose(getattr(lite[1], name), getattr(pg[1], name), rtol=1e-9, atol=1e-9)
     assert lite[2] == pg[2]
+
+
+def test_stats_and_heatmap_commands_read_the_run(pets_runs, tmp_path):
+    _, _, urls = pets_runs
+    config = str(EXAMPLES / "pets09/store.yaml")
+    window = ["--from", "2026-11-20T09:00", "--to", "2026-11-20T12:00", "--db", urls["sqlite"]]
+    out = subprocess.run(
+        [sys.executable, "-m", "storelens.cli", "stats", config, *window, "--json"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(out.stdout)
+    assert stats["entries"]["road_entrance"] >= 15 and stats["visits"] > 0
+    assert stats["zones"]["crossroads"]["visits"] > 10 and stats["transitions"]
+    png = tmp_path / "heat.png"
+    out = subprocess.run(
+        [sys.executable, "-m", "storelens.cli", "heatmap", config, *window, "-o", str(png)],
+        capture_output=True, text=True, check=True,
+    )
+    image = cv2.imread(str(png))
+    assert image is not None and (image != 255).any(axis=2).mean() > 0.05  # something is drawn

@@ -1,8 +1,9 @@
 """Analytics on floor tracks: lines, zones, dwell, occupancy, heatmaps, paths."""
 
 from storelens.analytics.engine import STORE_ZONE, AnalyticsEvents, AnalyticsSpec, StoreAnalytics
-from storelens.analytics.heatmap import HeatGrid, HeatmapAccumulator, hot_and_cold_cells
+from storelens.analytics.heatmap import HeatGrid, HeatmapAccumulator, zone_presence
 from storelens.analytics.lines import LineCounter, LineSpec
+from storelens.analytics.paths import zone_paths
 from storelens.analytics.records import (
     Alert,
     Direction,
@@ -32,5 +33,6 @@ __all__ = [
     "ZoneSpec",
     "ZoneTracker",
     "ZoneVisit",
-    "hot_and_cold_cells",
+    "zone_paths",
+    "zone_presence",
 ]

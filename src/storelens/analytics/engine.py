@@ -8,7 +8,6 @@ offline re-run of the recorded tracks agree.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -77,11 +76,10 @@ class _Seen:
     first: datetime
     last: datetime
     entered: bool = False
-    path: list[str] = field(default_factory=list)
 
 
 class StoreAnalytics:
-    """Lines, zones, visits, occupancy, heatmap and zone-to-zone paths for one stream of tracks."""
+    """Lines, zones, visits, occupancy and heatmap for one stream of tracks."""
 
     def __init__(self, spec: AnalyticsSpec, camera_id: str) -> None:
         self.spec = spec
@@ -94,8 +92,6 @@ class StoreAnalytics:
         self._seen: dict[int, _Seen] = {}
         self._store_inside: set[int] = set()
         self._next_sample: datetime | None = None
-        self.transitions: Counter[tuple[str, str]] = Counter()
-        self.paths: Counter[tuple[str, ...]] = Counter()
         self.max_occupancy: dict[str, int] = {}
 
     def update(self, positions: FloorPositions) -> AnalyticsEvents:
@@ -139,18 +135,10 @@ class StoreAnalytics:
         return {STORE_ZONE: store, **self._zones.occupancy()}
 
     def _record(self, events: AnalyticsEvents) -> None:
-        """Remember entries (for visits) and zone sequences (for paths) of live tracks."""
+        """Remember which live tracks came in through an entrance (for their visit record)."""
         for c in events.crossings:
             if c.line in self._entrances and c.direction is Direction.IN and c.track_id in self._seen:
                 self._seen[c.track_id].entered = True
-        for v in sorted(events.zone_visits, key=lambda v: v.enter_ts):
-            seen = self._seen.get(v.track_id)
-            if seen is None:
-                continue
-            if seen.path and seen.path[-1] != v.zone:
-                self.transitions[(seen.path[-1], v.zone)] += 1
-            if not seen.path or seen.path[-1] != v.zone:
-                seen.path.append(v.zone)
 
     def _end(self, track_ids: list[int], ts: datetime) -> AnalyticsEvents:
         out = AnalyticsEvents()
@@ -159,15 +147,12 @@ class StoreAnalytics:
         for counter in self._lines:
             counter.end_tracks(track_ids, ts)
         out.zone_visits = self._zones.end_tracks(track_ids)
-        self._record(out)
         if self.heatmap is not None:
             self.heatmap.end_tracks(track_ids)
         for tid in track_ids:
             seen = self._seen.pop(tid)
             self._store_inside.discard(tid)
             out.visits.append(Visit(self.camera_id, tid, seen.first, seen.last, seen.entered))
-            if seen.path:
-                self.paths[tuple(seen.path)] += 1
         return out
 
     def _sample(self, ts: datetime) -> list[OccupancySample]:

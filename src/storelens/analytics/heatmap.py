@@ -13,9 +13,10 @@ from datetime import datetime
 
 import numpy as np
 
+from storelens.analytics.polygons import points_in_polygon
 from storelens.analytics.records import FloorPositions
 
-__all__ = ["HeatGrid", "HeatmapAccumulator", "hot_and_cold_cells"]
+__all__ = ["HeatGrid", "HeatmapAccumulator", "zone_presence"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,19 +93,22 @@ class HeatmapAccumulator:
             self._last.pop(tid, None)
 
 
-def hot_and_cold_cells(
-    presence_s: np.ndarray, walkable: np.ndarray, fraction: float = 0.1
-) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the hottest and coldest ``fraction`` of the walkable cells.
+def zone_presence(grid: HeatGrid, presence_s: np.ndarray, zones: dict[str, np.ndarray]) -> dict[str, float]:
+    """Person-seconds per square metre in each zone: which areas are hot and which are cold.
+
+    Normalising by area makes a small busy display comparable with a large quiet aisle.
 
     Args:
+        grid: Cells of ``presence_s``.
         presence_s: (rows, cols) seconds per cell.
-        walkable: (rows, cols) bool, cells that are floor (inside the outline, not shelving).
-        fraction: Share of walkable cells in each class.
+        zones: {name: (k, 2) polygon, metres}.
     """
-    values = presence_s[walkable]
-    if values.size == 0:
-        empty = np.zeros_like(walkable)
-        return empty, empty
-    hi, lo = np.quantile(values, [1 - fraction, fraction])
-    return walkable & (presence_s >= hi) & (presence_s > 0), walkable & (presence_s <= lo)
+    x, y = grid.centres_m()
+    centres = np.stack(np.meshgrid(x, y), axis=-1).reshape(-1, 2)
+    flat = presence_s.reshape(-1)
+    out = {}
+    for name, polygon in zones.items():
+        inside = points_in_polygon(centres, polygon)
+        area = inside.sum() * grid.cell_m**2
+        out[name] = float(flat[inside].sum() / area) if area else 0.0
+    return out

@@ -9,13 +9,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from storelens.analytics import Direction, HeatGrid
+from storelens.analytics import Direction, HeatGrid, zone_paths, zone_presence
 from storelens.config import StoreConfig
 from storelens.errors import StorageError
 from storelens.render import FloorCanvas, render_heatmap
 from storelens.storage import StoreDatabase, ZoneStats
 
 __all__ = ["StoreStats", "store_stats", "write_heatmap_png"]
+
+TOP_N = 5
+"""Paths and path steps listed in the text report."""
 
 
 @dataclass(slots=True)
@@ -31,6 +34,9 @@ class StoreStats:
         median_visit_s: Median time on the floor per visit.
         zones: Visits and dwell per zone.
         peak_occupancy: Most people at once on the floor, per camera.
+        zone_heat: Person-seconds per square metre per zone, hottest first.
+        transitions: (from zone, to zone, people) rows, most travelled first.
+        top_paths: (zones in order, people) for the most common whole paths.
         hourly: (hour, line, direction, count) rows.
     """
 
@@ -45,6 +51,9 @@ class StoreStats:
     median_visit_s: float | None = None
     zones: dict[str, ZoneStats] = field(default_factory=dict)
     peak_occupancy: dict[str, int] = field(default_factory=dict)
+    zone_heat: dict[str, float] = field(default_factory=dict)
+    transitions: list[tuple[str, str, int]] = field(default_factory=list)
+    top_paths: list[tuple[list[str], int]] = field(default_factory=list)
     hourly: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
@@ -69,6 +78,13 @@ class StoreStats:
                 f"zone {name}: {z.visits} visits, dwell median {z.median_dwell_s:.1f} s, "
                 f"mean {z.mean_dwell_s:.1f} s, p90 {z.p90_dwell_s:.1f} s"
             )
+        if self.zone_heat:
+            ranked = ", ".join(f"{name} {v:.1f}" for name, v in self.zone_heat.items())
+            lines.append(f"zone heat, person-seconds per m2, hottest first: {ranked}")
+        for a, b, n in self.transitions[:TOP_N]:
+            lines.append(f"path step {a} -> {b}: {n}")
+        for zones, n in self.top_paths:
+            lines.append(f"path {' -> '.join(zones)}: {n}")
         return "\n".join(lines)
 
 
@@ -97,7 +113,20 @@ def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: da
         series = db.occupancy(start, end, camera_id=camera)
         if len(series):
             stats.peak_occupancy[camera] = int(series.max_occupancy.max())
+    transitions, paths = zone_paths(db.zone_visits(start, end))
+    stats.transitions = [(a, b, n) for (a, b), n in transitions.most_common()]
+    stats.top_paths = [(list(p), n) for p, n in paths.most_common(TOP_N)]
+    grid, dense = _stored_heat(db, start, end, None)
+    heat = zone_presence(grid, dense.seconds, {z.name: np.array(z.polygon, float) for z in config.zones})
+    stats.zone_heat = dict(sorted(heat.items(), key=lambda kv: -kv[1]))
     return stats
+
+
+def _stored_heat(db: StoreDatabase, start: datetime, end: datetime, camera: str | None):
+    """The stored heat for a range as an analytics grid and its dense arrays."""
+    dense = db.heatmap(start, end, camera_id=camera).dense()
+    rows, cols = dense.seconds.shape
+    return HeatGrid(dense.origin_xy_m, (rows, cols), dense.cell_m), dense
 
 
 def write_heatmap_png(
@@ -110,9 +139,8 @@ def write_heatmap_png(
     flow: bool = True,
 ) -> tuple[Path, float]:
     """Draw the stored heatmap for a range on the floor plan; returns the path and person-seconds."""
-    dense = db.heatmap(start, end, camera_id=camera).dense()
-    rows, cols = dense.seconds.shape
-    grid = HeatGrid(dense.origin_xy_m, (rows, cols), dense.cell_m)
+    grid, dense = _stored_heat(db, start, end, camera)
+    rows, cols = grid.shape
     outline = np.array(config.floor_plan.outline, dtype=np.float64) if config.floor_plan.outline else None
     extent = outline if outline is not None else np.array(
         [grid.origin_m, (grid.origin_m[0] + cols * grid.cell_m, grid.origin_m[1] + rows * grid.cell_m)]
