@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 WRITE_EVERY_S = 1.0
 """Stream time between database writes."""
+JOIN_POLL_S = 0.5
+"""How often the main thread looks up from waiting for cameras (so Ctrl-C is seen)."""
 
 
 def store_id_of(config: StoreConfig) -> str:
@@ -109,10 +112,14 @@ class CameraRun:
 
 @dataclass(slots=True)
 class _Writer:
-    """Collects one camera's records and writes them about once a second of stream time."""
+    """Collects one camera's records and writes them about once a second of stream time.
+
+    ``lock`` serialises writes of cameras running in parallel threads on one database.
+    """
 
     db: StoreDatabase
     run: CameraRun
+    lock: threading.Lock
     positions: list[FloorPositions] = field(default_factory=list)
     events: AnalyticsEvents = field(default_factory=AnalyticsEvents)
     due: datetime | None = None
@@ -126,14 +133,92 @@ class _Writer:
 
     def flush(self) -> None:
         r, e = self.run, self.events
-        r.positions += self.db.add_positions(self.positions)
-        self.db.add_line_crossings(e.crossings)
-        self.db.add_zone_visits(e.zone_visits)
-        self.db.add_visits(e.visits)
+        with self.lock:
+            r.positions += self.db.add_positions(self.positions)
+            self.db.add_line_crossings(e.crossings)
+            self.db.add_zone_visits(e.zone_visits)
+            self.db.add_visits(e.visits)
         r.crossings += len(e.crossings)
         r.zone_visits += len(e.zone_visits)
         r.visits += len(e.visits)
         self.positions, self.events = [], AnalyticsEvents()
+
+
+class _CameraJob:
+    """One camera's run: source -> tracks -> floor -> analytics -> database."""
+
+    def __init__(
+        self,
+        camera_id: str,
+        config: StoreConfig,
+        spec: AnalyticsSpec,
+        db: StoreDatabase,
+        lock: threading.Lock,
+        detector: Detector,
+        start_time: datetime | None,
+    ) -> None:
+        self.camera = config.cameras[camera_id]
+        self.mapper = camera_mapper(self.camera, config_dir=Path.cwd())  # load_config made paths absolute
+        self.analytics = StoreAnalytics(spec, camera_id)
+        self.run = CameraRun(camera_id)
+        self.writer = _Writer(db, self.run, lock)
+        self.detector = detector
+        self.start_time = start_time
+        self.error: Exception | None = None
+        self._source = None
+        self._stopped = threading.Event()
+
+    def __call__(self) -> None:
+        try:
+            self._process()
+        except Exception as err:  # handed to the caller, who re-raises it after the others end
+            logger.error("camera %s stopped: %s", self.run.camera_id, err)
+            self.error = err
+
+    def stop(self) -> None:
+        """Ask the camera to finish (from another thread): its source is closed."""
+        self._stopped.set()
+        if self._source is not None:
+            self._source.close()
+
+    def _process(self) -> None:
+        run, camera = self.run, self.camera
+        with open_source(
+            camera.source, camera_id=run.camera_id, fps=camera.fps, analysis_fps=camera.analysis_fps,
+            start_time=self.start_time,
+        ) as source:
+            self._source = source
+            if self._stopped.is_set():
+                return
+            result = track_source(source, self.detector, on_tracks=self._on_tracks)
+        self.writer.events.extend(self.analytics.flush())
+        self.writer.flush()
+        run.frames, run.fps = result.times.frames, result.times.fps
+        run.interrupted = result.interrupted or self._stopped.is_set()
+        run.tracks = len(np.unique(result.to_mot().track_id))
+        logger.info("%s", run.summary())
+
+    def _on_tracks(self, tracks: Detections) -> None:
+        positions = _floor_positions(tracks, self.mapper)
+        self.run.first_ts = self.run.first_ts or tracks.ts
+        self.run.last_ts = tracks.ts
+        self.writer.add(positions, self.analytics.update(positions))
+
+
+def _run_concurrently(jobs: list[_CameraJob]) -> None:
+    threads = [threading.Thread(target=job, name=f"camera-{job.run.camera_id}", daemon=True) for job in jobs]
+    for t in threads:
+        t.start()
+    try:
+        while any(t.is_alive() for t in threads):
+            for t in threads:
+                t.join(timeout=JOIN_POLL_S)
+    except KeyboardInterrupt:
+        logger.warning("interrupted: stopping %d cameras and saving what they tracked", len(jobs))
+        for job in jobs:
+            job.stop()
+        for t in threads:
+            t.join()
 
 
 def _floor_positions(tracks: Detections, mapper: FloorMapper) -> FloorPositions:
@@ -151,19 +236,24 @@ def run_store(
     start_time: datetime | None = None,
     cameras: list[str] | None = None,
 ) -> list[CameraRun]:
-    """Process every camera (or the named ones) of a store into the database, one after another.
+    """Process every camera (or the named ones) of a store into the database.
+
+    Several cameras run at the same time, one thread each (a live camera never ends, so one
+    after another would starve the rest); Ctrl-C stops them all, and each keeps what it had.
 
     Args:
         config: The store.
         db: Where records go.
         detector: Person detector shared by the cameras.
-        start_time: UTC time of the first frame of file sources (live sources use the clock).
+        start_time: UTC time of the first frame of file sources (live sources use the clock);
+            None: now.
         cameras: Camera ids to run; None runs all.
 
     Raises:
         ConfigError: An unknown camera id.
         CalibrationError, SourceError, StorageError: as raised by the stages.
     """
+    start_time = start_time or datetime.now(timezone.utc)
     wanted = list(config.cameras) if cameras is None else cameras
     unknown = [c for c in wanted if c not in config.cameras]
     if unknown:
@@ -177,36 +267,21 @@ def run_store(
     spec = analytics_spec(config)
     store_id = store_id_of(config)
     db.upsert_store(StoreInfo(store_id, config.name, config.timezone))
-    runs = []
-    for camera_id in wanted:
-        camera = config.cameras[camera_id]
-        mapper = camera_mapper(camera, config_dir=Path.cwd())  # load_config made paths absolute
-        fps = camera.analysis_fps or camera.fps
-        db.upsert_camera(CameraInfo(camera_id, camera_id, mask_url(str(camera.source)), fps, store_id))
-        run = CameraRun(camera_id)
-        analytics = StoreAnalytics(spec, camera_id)
-        writer = _Writer(db, run)
-
-        def on_tracks(tracks: Detections, analytics=analytics, writer=writer, mapper=mapper, run=run) -> None:
-            positions = _floor_positions(tracks, mapper)
-            run.first_ts = run.first_ts or tracks.ts
-            run.last_ts = tracks.ts
-            writer.add(positions, analytics.update(positions))
-
-        with open_source(
-            camera.source, camera_id=camera_id, fps=camera.fps, analysis_fps=camera.analysis_fps, start_time=start_time
-        ) as source:
-            result = track_source(source, detector, on_tracks=on_tracks)
-        writer.events.extend(analytics.flush())
-        writer.flush()
-        run.frames, run.fps, run.interrupted = result.times.frames, result.times.fps, result.interrupted
-        run.tracks = len(np.unique(result.to_mot().track_id))
-        logger.info("%s", run.summary())
-        runs.append(run)
-        if result.interrupted:
-            break
+    lock = threading.Lock()
+    jobs = [_CameraJob(camera_id, config, spec, db, lock, detector, start_time) for camera_id in wanted]
+    for job in jobs:
+        cam, cam_id = job.camera, job.run.camera_id
+        source = mask_url(str(cam.source))
+        db.upsert_camera(CameraInfo(cam_id, cam_id, source, cam.analysis_fps or cam.fps, store_id))
+    if len(jobs) == 1:
+        jobs[0]()
+    else:
+        _run_concurrently(jobs)
+    for job in jobs:
+        if job.error is not None:
+            raise job.error
     purged = db.purge(datetime.now(timezone.utc), config.storage.retention_days.model_dump())
     if any(purged.values()):
-        logger.info("retention: removed %s", ", ".join(f"{n} {kind}" for kind, n in purged.items() if n))
-    return runs
+        logger.info("retention: removed %s", ", ".join(f"{n} {kind.value}" for kind, n in purged.items() if n))
+    return [job.run for job in jobs]
 
