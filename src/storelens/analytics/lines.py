@@ -39,6 +39,9 @@ class LineSpec:
         hysteresis_m: How far past the line a person must be for their side to change.
         stitch_radius_m: A track starting this close to where one ended continues its side...
         stitch_s: ...if that track ended at most this long before.
+        max_speed_m_per_s: A track whose position jumps across the line faster than this (a
+            tracker re-finding the identity far away, or on someone else) is not counted: nobody
+            walked that path.
     """
 
     name: str
@@ -50,6 +53,7 @@ class LineSpec:
     hysteresis_m: float = 0.3
     stitch_radius_m: float = 1.0
     stitch_s: float = 3.0
+    max_speed_m_per_s: float = 3.0
 
     def __post_init__(self) -> None:
         if self.in_side not in ("left", "right"):
@@ -62,6 +66,7 @@ class LineSpec:
 class _TrackSide:
     side: int  # +1 inside, -1 outside, 0 not yet clear of the band
     anchor: np.ndarray  # last position clear of the band on ``side``
+    anchor_ts: datetime
     last_seen: datetime
     last_pos: np.ndarray
 
@@ -113,14 +118,20 @@ class LineCounter:
     def _step(self, tid: int, pos: np.ndarray, side: int, ts: datetime) -> None:
         state = self._tracks.get(tid)
         if state is None:
-            state = self._tracks[tid] = self._stitch(pos, ts) or _TrackSide(0, pos, ts, pos)
+            state = self._tracks[tid] = self._stitch(pos, ts) or _TrackSide(0, pos, ts, ts, pos)
         if side != 0 and state.side != side:
-            if state.side != 0 and segments_cross(state.anchor, pos, self._a, self._b)[0]:
+            crossed = state.side != 0 and segments_cross(state.anchor, pos, self._a, self._b)[0]
+            if crossed and self._walkable(state, pos, ts):
                 self._cross(tid, Direction.IN if side > 0 else Direction.OUT, ts)
             state.side = side
         if side != 0:
-            state.anchor = pos
+            state.anchor, state.anchor_ts = pos, ts
         state.last_seen, state.last_pos = ts, pos
+
+    def _walkable(self, state: _TrackSide, pos: np.ndarray, ts: datetime) -> bool:
+        """Whether a person could have walked from the side's anchor to ``pos`` in the time."""
+        elapsed = max((ts - state.anchor_ts).total_seconds(), 1e-6)
+        return float(np.hypot(*(pos - state.anchor))) / elapsed <= self.spec.max_speed_m_per_s
 
     def _stitch(self, pos: np.ndarray, ts: datetime) -> _TrackSide | None:
         """The side of a track that ended near here just before, if any (it is taken once)."""
@@ -132,7 +143,7 @@ class LineCounter:
         if best is None:
             return None
         _, s = self._ended.pop(best)
-        return _TrackSide(s.side, s.anchor, ts, pos)
+        return _TrackSide(s.side, s.anchor, s.anchor_ts, ts, pos)
 
     def _cross(self, tid: int, direction: Direction, ts: datetime) -> None:
         for i, p in enumerate(self._pending):

@@ -41,6 +41,8 @@ def _walk(y0: float, y1: float, n: int = 30, x: float = 0.0):
         ({1: _walk(-2, 2) + [(0.0, 2.0)] * 60 + _walk(2, -2)}, [Direction.IN, Direction.OUT]),
         # Track broken at the door: piece 1 ends outside near the line, piece 2 starts inside.
         ({1: _walk(-2, -0.4, 16), 2: [None] * 18 + _walk(0.4, 2, 16)}, [Direction.IN]),
+        # The identity jumps 4 m across the door in 0.1 s (re-found on someone else): not walked.
+        ({1: [(0.0, -2.0)] * 10 + [(0.0, 2.0)] * 10}, []),
         # Broken on the same side: no crossing invented.
         ({1: _walk(-2, -0.4, 16), 2: [None] * 18 + _walk(-0.4, -2, 16)}, []),
     ],
