@@ -6,7 +6,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -148,7 +148,7 @@ def track_source(
     settings = settings or PipelineSettings()
     fin_cfg = settings.finalizer
     if source.is_live and math.isinf(fin_cfg.latency_s):
-        fin_cfg = FinalizerConfig(**{**_asdict(fin_cfg), "latency_s": LIVE_LATENCY_S})
+        fin_cfg = replace(fin_cfg, latency_s=LIVE_LATENCY_S)
     tracker = Tracker(settings.tracker)
     finalizer = TrackFinalizer(fin_cfg)
     smoother = BoxSmoother(settings.smoother)
@@ -156,12 +156,15 @@ def track_source(
     tracks: list[Detections] = []
     raw: list[Detections] = []
 
+    def emit(finals: list[Detections]) -> None:
+        tracks.extend(finals)
+        if on_tracks is not None:
+            for final in finals:
+                on_tracks(final)
+
     def release(done: list[Detections]) -> None:
         for d in done:
-            for final in smoother.push(d):
-                tracks.append(final)
-                if on_tracks is not None:
-                    on_tracks(final)
+            emit(smoother.push(d))
 
     start = time.perf_counter()
     interrupted = False
@@ -182,14 +185,7 @@ def track_source(
         interrupted = True
     t1 = time.perf_counter()
     release(finalizer.flush())
-    for final in smoother.flush():
-        tracks.append(final)
-        if on_tracks is not None:
-            on_tracks(final)
+    emit(smoother.flush())
     times.track_s += time.perf_counter() - t1
     times.total_s = time.perf_counter() - start
     return TrackingRun(camera_id=source.camera_id, tracks=tracks, detections=raw, times=times, interrupted=interrupted)
-
-
-def _asdict(cfg: FinalizerConfig) -> dict[str, object]:
-    return {name: getattr(cfg, name) for name in cfg.__slots__}

@@ -21,7 +21,6 @@ from storelens.analytics import (
     AnalyticsEvents,
     AnalyticsSpec,
     FloorPositions,
-    HeatGrid,
     LineSpec,
     StoreAnalytics,
     ZoneSpec,
@@ -57,7 +56,7 @@ def open_store_database(config: StoreConfig, url: str | None = None) -> StoreDat
 
 
 def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
-    """The analytics a store config asks for."""
+    """The analytics a store config asks for (heat is left to storage, which aggregates it)."""
     lines = tuple(
         LineSpec(
             name=line.name,
@@ -74,14 +73,11 @@ def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
         for z in config.zones
     )
     outline = config.floor_plan.outline
-    extent = [p for p in (outline or [])] + [p for z in config.zones for p in z.polygon]
-    extent += [p for line in config.lines for p in (line.a, line.b)]
-    grid = HeatGrid.covering(np.array(extent), config.analytics.heat.cell_m) if extent else None
     return AnalyticsSpec(
         lines=lines,
         zones=zones,
         store_polygon_m=None if outline is None else tuple(tuple(p) for p in outline),
-        heat_grid=grid,
+        heat_grid=None,  # the database keeps the heatmap, aggregated as positions are stored
     )
 
 

@@ -92,7 +92,6 @@ class StoreAnalytics:
         self._seen: dict[int, _Seen] = {}
         self._store_inside: set[int] = set()
         self._next_sample: datetime | None = None
-        self.max_occupancy: dict[str, int] = {}
 
     def update(self, positions: FloorPositions) -> AnalyticsEvents:
         ts = positions.ts
@@ -156,11 +155,8 @@ class StoreAnalytics:
         return out
 
     def _sample(self, ts: datetime) -> list[OccupancySample]:
-        """Occupancy of the store and each zone every ``occupancy_every_s``; tracks maxima."""
-        now = self.occupancy_now()
-        for zone, count in now.items():
-            self.max_occupancy[zone] = max(self.max_occupancy.get(zone, 0), count)
+        """Occupancy of the store and each zone every ``occupancy_every_s``."""
         if self._next_sample is not None and ts < self._next_sample:
             return []
         self._next_sample = ts + timedelta(seconds=self.spec.occupancy_every_s)
-        return [OccupancySample(ts, zone, count) for zone, count in now.items()]
+        return [OccupancySample(ts, zone, count) for zone, count in self.occupancy_now().items()]

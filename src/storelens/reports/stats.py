@@ -11,7 +11,7 @@ import numpy as np
 
 from storelens.analytics import Direction, HeatGrid, zone_paths, zone_presence
 from storelens.config import StoreConfig
-from storelens.errors import StorageError
+from storelens.errors import ConfigError, StorageError
 from storelens.render import FloorCanvas, render_heatmap
 from storelens.storage import StoreDatabase, ZoneStats
 
@@ -160,6 +160,6 @@ def _canvas(config: StoreConfig, extent_m: np.ndarray) -> FloorCanvas:
     if plan.image is not None and plan.metres_per_pixel and plan.origin_px is not None:
         image = cv2.imread(str(plan.image))
         if image is None:
-            raise StorageError(f"{plan.image}: cannot read the floor plan image")
+            raise ConfigError(f"floor_plan.image: cannot read {plan.image} as an image")
         return FloorCanvas(image, tuple(plan.origin_px), 1.0 / plan.metres_per_pixel, flip_y=plan.flip_y)
     return FloorCanvas.blank(extent_m)
