@@ -132,6 +132,7 @@ def track_source(
     detector: Detector,
     settings: PipelineSettings | None = None,
     on_tracks: Callable[[Detections], None] | None = None,
+    keep: bool = True,
 ) -> TrackingRun:
     """Run detection and tracking over a whole source.
 
@@ -141,6 +142,8 @@ def track_source(
         settings: Tracker, finaliser and smoother settings. For a live source the finaliser's
             latency is capped at `LIVE_LATENCY_S` so results keep flowing.
         on_tracks: Called with each frame's final tracks as soon as they are released.
+        keep: Keep every frame's tracks and detections in the result. A live camera that runs
+            for days passes False and takes what it needs through ``on_tracks``.
 
     Returns:
         The final tracks, raw detections and stage timings.
@@ -157,7 +160,8 @@ def track_source(
     raw: list[Detections] = []
 
     def emit(finals: list[Detections]) -> None:
-        tracks.extend(finals)
+        if keep:
+            tracks.extend(finals)
         if on_tracks is not None:
             for final in finals:
                 on_tracks(final)
@@ -178,7 +182,8 @@ def track_source(
             times.track_s += time.perf_counter() - t1
             times.detect_s += t1 - t0
             times.frames += 1
-            raw.append(dets)
+            if keep:
+                raw.append(dets)
     except KeyboardInterrupt:
         # Stopping a live camera is the normal way to end; keep everything tracked so far.
         logger.warning("%s: interrupted after %d frames; finishing the tracks", source.camera_id, times.frames)

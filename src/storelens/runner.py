@@ -161,6 +161,7 @@ class _CameraJob:
         self.detector = detector
         self.start_time = start_time
         self.error: Exception | None = None
+        self._track_ids: set[int] = set()
         self._source = None
         self._stopped = threading.Event()
 
@@ -186,18 +187,19 @@ class _CameraJob:
             self._source = source
             if self._stopped.is_set():
                 return
-            result = track_source(source, self.detector, on_tracks=self._on_tracks)
+            result = track_source(source, self.detector, on_tracks=self._on_tracks, keep=False)
         self.writer.events.extend(self.analytics.flush())
         self.writer.flush()
         run.frames, run.fps = result.times.frames, result.times.fps
         run.interrupted = result.interrupted or self._stopped.is_set()
-        run.tracks = len(np.unique(result.to_mot().track_id))
+        run.tracks = len(self._track_ids)
         logger.info("%s", run.summary())
 
     def _on_tracks(self, tracks: Detections) -> None:
         positions = _floor_positions(tracks, self.mapper)
         self.run.first_ts = self.run.first_ts or tracks.ts
         self.run.last_ts = tracks.ts
+        self._track_ids.update(tracks.track_id.tolist())
         self.writer.add(positions, self.analytics.update(positions))
 
 

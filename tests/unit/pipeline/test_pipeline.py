@@ -85,3 +85,10 @@ def test_live_sources_release_tracks_while_running(is_live, max_delay_s):
         assert delay_s == 6.0  # nothing before the end of the file
     else:
         assert delay_s <= max_delay_s  # finaliser latency plus half the smoothing window
+
+
+def test_a_run_that_does_not_keep_hands_every_frame_to_the_callback_only():
+    released = []
+    run = track_source(ScriptedSource(30), WalkerDetector(), on_tracks=released.append, keep=False)
+    assert run.tracks == [] and run.detections == []
+    assert [d.frame_index for d in released] == list(range(30)) and run.times.frames == 30
