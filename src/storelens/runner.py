@@ -1,9 +1,9 @@
 """`storelens run`: every camera of a store, from video to the database.
 
 For each camera: frames -> person boxes -> tracks -> foot points on the floor (through the
-camera's calibration) -> analytics (lines, zones, visits, occupancy) -> storage. Records are
-written in batches of about a second of video, so a live camera's results reach the database
-(and the dashboard) continuously, and a stop loses at most that batch's delay.
+camera's calibration) -> analytics (lines, zones, visits, occupancy, restricted-zone alerts) ->
+storage. Records are written in batches of about a second of video, so a live camera's results
+reach the database (and the dashboard) continuously, and a stop loses at most that batch's delay.
 """
 
 from __future__ import annotations
@@ -69,7 +69,14 @@ def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
         for line in config.lines
     )
     zones = tuple(
-        ZoneSpec(z.name, tuple(tuple(p) for p in z.polygon), str(z.kind), z.inertia_s, z.min_dwell_s)
+        ZoneSpec(
+            name=z.name,
+            polygon_m=tuple(tuple(p) for p in z.polygon),
+            kind=str(z.kind),
+            inertia_s=z.inertia_s,
+            min_dwell_s=z.min_dwell_s,
+            alert_distance_m=z.alert_distance_m,
+        )
         for z in config.zones
     )
     outline = config.floor_plan.outline
@@ -77,7 +84,6 @@ def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
         lines=lines,
         zones=zones,
         store_polygon_m=None if outline is None else tuple(tuple(p) for p in outline),
-        heat_grid=None,  # the database keeps the heatmap, aggregated as positions are stored
     )
 
 
@@ -93,6 +99,7 @@ class CameraRun:
     crossings: int = 0
     zone_visits: int = 0
     visits: int = 0
+    alerts: int = 0
     first_ts: datetime | None = None
     last_ts: datetime | None = None
     interrupted: bool = False
@@ -102,7 +109,7 @@ class CameraRun:
         return (
             f"{self.camera_id}: {self.frames} frames ({self.fps:.1f} frames/s), {self.tracks} tracks, "
             f"{self.crossings} line crossings, {self.zone_visits} zone visits, {self.visits} visits, "
-            f"{self.positions} positions stored; {span}"
+            f"{self.alerts} alerts, {self.positions} positions stored; {span}"
         )
 
 
@@ -134,9 +141,11 @@ class _Writer:
             self.db.add_line_crossings(e.crossings)
             self.db.add_zone_visits(e.zone_visits)
             self.db.add_visits(e.visits)
+            self.db.add_alerts(e.alerts)
         r.crossings += len(e.crossings)
         r.zone_visits += len(e.zone_visits)
         r.visits += len(e.visits)
+        r.alerts += len(e.alerts)
         self.positions, self.events = [], AnalyticsEvents()
 
 

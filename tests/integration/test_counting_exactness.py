@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from storelens.analytics import AnalyticsSpec, FloorPositions, LineSpec, StoreAnalytics, ZoneSpec
-from storelens.analytics.polygons import points_in_polygon, segments_cross, side_of_line
+from storelens.geometry.polygons import points_in_polygon, segments_cross, side_of_line
 
 pytestmark = pytest.mark.integration
 

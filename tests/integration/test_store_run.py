@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from storelens.analytics import FloorPositions, StoreAnalytics
+from storelens.analytics import RESTRICTED_ENTRY, FloorPositions, StoreAnalytics
 from storelens.config import load_config
 from storelens.detect import make_detector
 from storelens.reports import store_stats
@@ -128,6 +128,25 @@ def test_sqlite_and_postgres_give_identical_stats(pets_runs):
     assert lite[2] == pg[2]
 
 
+def test_pets_people_on_the_restricted_lawn_raise_one_alert_per_entry(pets_runs):
+    """front_lawn is restricted (gt ids 3 and 4 wander onto it): every counted entry, and only
+    those, raised an alert, during that track's visit to the lawn and after the inertia.
+
+    Where the tracks were is read from their zone visits, not their positions: the run is dated
+    2026-11-20 and the example keeps positions 7 days, so they may already be purged."""
+    config, stats, urls = pets_runs
+    lawn = next(z for z in config.zones if z.name == "front_lawn")
+    with open_store_database(config, urls["sqlite"]) as db:
+        alerts = [stored.alert for stored in db.alerts(*ALL_TIME)]
+        visits = [v for v in db.zone_visits(*ALL_TIME) if v.zone == lawn.name]
+    assert len(alerts) >= 2 and {(a.kind, a.zone) for a in alerts} == {(RESTRICTED_ENTRY, lawn.name)}
+    assert stats["sqlite"][0].alerts == {lawn.name: {RESTRICTED_ENTRY: len(alerts)}}
+    assert sorted(a.track_id for a in alerts) == sorted(v.track_id for v in visits)
+    for a in alerts:
+        visit = next(v for v in visits if v.track_id == a.track_id and v.enter_ts <= a.ts <= v.exit_ts)
+        assert a.ts - visit.enter_ts >= timedelta(seconds=lawn.inertia_s)
+
+
 def test_stats_and_heatmap_commands_read_the_run(pets_runs, tmp_path):
     _, _, urls = pets_runs
     config = str(EXAMPLES / "pets09/store.yaml")
@@ -139,6 +158,7 @@ def test_stats_and_heatmap_commands_read_the_run(pets_runs, tmp_path):
     stats = json.loads(out.stdout)
     assert stats["entries"]["road_entrance"] >= 15 and stats["visits"] > 0
     assert stats["zones"]["crossroads"]["visits"] > 10 and stats["transitions"]
+    assert stats["alerts"]["front_lawn"]["restricted_entry"] >= 2
     png = tmp_path / "heat.png"
     out = subprocess.run(
         [sys.executable, "-m", "storelens.cli", "heatmap", config, *window, "-o", str(png)],

@@ -1,7 +1,8 @@
-"""Analytics on floor tracks: lines, zones, dwell, occupancy, heatmaps, paths."""
+"""Analytics on floor tracks: lines, zones, dwell, occupancy, alerts, heatmaps, paths."""
 
+from storelens.analytics.alerts import RESTRICTED_APPROACH, RESTRICTED_ENTRY, ZoneAlerts
 from storelens.analytics.engine import STORE_ZONE, AnalyticsEvents, AnalyticsSpec, StoreAnalytics
-from storelens.analytics.heatmap import HeatGrid, HeatmapAccumulator, zone_presence
+from storelens.analytics.heatmap import HeatGrid, zone_presence
 from storelens.analytics.lines import LineCounter, LineSpec
 from storelens.analytics.paths import zone_paths
 from storelens.analytics.records import (
@@ -16,6 +17,8 @@ from storelens.analytics.records import (
 from storelens.analytics.zones import ZoneSpec, ZoneTracker
 
 __all__ = [
+    "RESTRICTED_APPROACH",
+    "RESTRICTED_ENTRY",
     "STORE_ZONE",
     "Alert",
     "AnalyticsEvents",
@@ -23,13 +26,13 @@ __all__ = [
     "Direction",
     "FloorPositions",
     "HeatGrid",
-    "HeatmapAccumulator",
     "LineCounter",
     "LineCrossing",
     "LineSpec",
     "OccupancySample",
     "StoreAnalytics",
     "Visit",
+    "ZoneAlerts",
     "ZoneSpec",
     "ZoneTracker",
     "ZoneVisit",

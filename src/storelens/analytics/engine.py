@@ -1,9 +1,9 @@
 """One camera's (or the fused store's) analytics, frame by frame.
 
 `StoreAnalytics.update` takes where tracked people stand at an instant and returns what
-happened: counted line crossings, finished zone visits, finished store visits and occupancy
-samples. The same inputs in the same order always give the same outputs, so a live run and an
-offline re-run of the recorded tracks agree.
+happened: counted line crossings, finished zone visits, finished store visits, occupancy
+samples and restricted-zone alerts. The same inputs in the same order always give the same
+outputs, so a live run and an offline re-run of the recorded tracks agree.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from storelens.analytics.heatmap import HeatGrid, HeatmapAccumulator
+from storelens.analytics.alerts import ZoneAlerts
 from storelens.analytics.lines import LineCounter, LineSpec
-from storelens.analytics.polygons import points_in_polygon
 from storelens.analytics.records import (
+    Alert,
     Direction,
     FloorPositions,
     LineCrossing,
@@ -25,6 +25,7 @@ from storelens.analytics.records import (
     ZoneVisit,
 )
 from storelens.analytics.zones import ZoneSpec, ZoneTracker
+from storelens.geometry.polygons import points_in_polygon
 
 __all__ = ["AnalyticsSpec", "AnalyticsEvents", "StoreAnalytics", "STORE_ZONE"]
 
@@ -41,7 +42,6 @@ class AnalyticsSpec:
         zones: Zones.
         store_polygon_m: Floor outline of the store; people outside it (on the street) do not
             count towards store occupancy. None: everyone seen is inside.
-        heat_grid: Grid for the heatmap; None disables it.
         track_timeout_s: A track unseen this long has left (ends its visit and zone stays).
             Longer than the tracker's lost-track wait, so a re-found track is the same visit.
         occupancy_every_s: Interval of occupancy samples.
@@ -50,7 +50,6 @@ class AnalyticsSpec:
     lines: tuple[LineSpec, ...] = ()
     zones: tuple[ZoneSpec, ...] = ()
     store_polygon_m: tuple[tuple[float, float], ...] | None = None
-    heat_grid: HeatGrid | None = None
     track_timeout_s: float = 10.0
     occupancy_every_s: float = 1.0
 
@@ -63,12 +62,14 @@ class AnalyticsEvents:
     zone_visits: list[ZoneVisit] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     occupancy: list[OccupancySample] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
 
     def extend(self, other: AnalyticsEvents) -> None:
         self.crossings += other.crossings
         self.zone_visits += other.zone_visits
         self.visits += other.visits
         self.occupancy += other.occupancy
+        self.alerts += other.alerts
 
 
 @dataclass(slots=True)
@@ -79,7 +80,7 @@ class _Seen:
 
 
 class StoreAnalytics:
-    """Lines, zones, visits, occupancy and heatmap for one stream of tracks."""
+    """Lines, zones, visits, occupancy and restricted-zone alerts for one stream of tracks."""
 
     def __init__(self, spec: AnalyticsSpec, camera_id: str) -> None:
         self.spec = spec
@@ -87,7 +88,7 @@ class StoreAnalytics:
         self._lines = [LineCounter(line, camera_id) for line in spec.lines]
         self._entrances = {line.name for line in spec.lines if line.kind == "entrance"}
         self._zones = ZoneTracker(list(spec.zones), camera_id)
-        self.heatmap = HeatmapAccumulator(spec.heat_grid) if spec.heat_grid is not None else None
+        self._alerts = ZoneAlerts(list(spec.zones), camera_id)
         self._store = None if spec.store_polygon_m is None else np.asarray(spec.store_polygon_m, dtype=np.float64)
         self._seen: dict[int, _Seen] = {}
         self._store_inside: set[int] = set()
@@ -105,8 +106,7 @@ class StoreAnalytics:
         for counter in self._lines:
             out.crossings += counter.update(positions)
         out.zone_visits += self._zones.update(positions)
-        if self.heatmap is not None:
-            self.heatmap.update(positions)
+        out.alerts += self._alerts.update(positions, self._zones)
         if self._store is not None and len(positions):
             inside = points_in_polygon(positions.floor_xy_m, self._store)
             self._store_inside -= set(positions.track_id[~inside].tolist())
@@ -146,8 +146,7 @@ class StoreAnalytics:
         for counter in self._lines:
             counter.end_tracks(track_ids, ts)
         out.zone_visits = self._zones.end_tracks(track_ids)
-        if self.heatmap is not None:
-            self.heatmap.end_tracks(track_ids)
+        self._alerts.end_tracks(track_ids)
         for tid in track_ids:
             seen = self._seen.pop(tid)
             self._store_inside.discard(tid)

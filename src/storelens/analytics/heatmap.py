@@ -1,22 +1,20 @@
-"""Floor heatmaps: where people spend time (presence) and which way they move (flow).
+"""Floor heatmaps: the grid that presence (time spent) and flow (movement) are read on.
 
-The accumulator lives here; `storelens.render.heatmap` only draws it. Each sighting of a track
-adds the time since that track's previous sighting (capped, so a track seen again after a gap
-does not pour a minute into one cell) to the cell it stands in, and its movement to that cell's
-flow vector.
+Positions are binned into cells and summed in one place, as the database stores them
+(`storelens.storage.downsample.heat_increments`, on the database's fixed cell size), so every
+report reads the same cells; this module lays a range of them out as a dense grid and scores
+zones on it, and `storelens.render.heatmap` only draws it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 
-from storelens.analytics.polygons import points_in_polygon
-from storelens.analytics.records import FloorPositions
+from storelens.geometry.polygons import points_in_polygon
 
-__all__ = ["HeatGrid", "HeatmapAccumulator", "zone_presence"]
+__all__ = ["HeatGrid", "zone_presence"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,55 +40,11 @@ class HeatGrid:
         cols, rows = np.ceil((hi - lo) / cell_m).astype(int)
         return cls((float(lo[0]), float(lo[1])), (int(rows), int(cols)), cell_m)
 
-    def cells(self, points_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row, col) of each point and a mask of points on the grid."""
-        p = np.asarray(points_m, dtype=np.float64).reshape(-1, 2)
-        col = np.floor((p[:, 0] - self.origin_m[0]) / self.cell_m).astype(np.int64)
-        row = np.floor((p[:, 1] - self.origin_m[1]) / self.cell_m).astype(np.int64)
-        ok = (row >= 0) & (row < self.shape[0]) & (col >= 0) & (col < self.shape[1])
-        return row, col, ok
-
     def centres_m(self) -> tuple[np.ndarray, np.ndarray]:
         """(cols,) x and (rows,) y of the cell centres, metres."""
         x = self.origin_m[0] + (np.arange(self.shape[1]) + 0.5) * self.cell_m
         y = self.origin_m[1] + (np.arange(self.shape[0]) + 0.5) * self.cell_m
         return x, y
-
-
-class HeatmapAccumulator:
-    """Presence seconds and summed movement per floor cell.
-
-    Args:
-        grid: The cells.
-        max_step_s: Longest time one sighting may stand for (tracks sampled at 5 fps add 0.2 s).
-    """
-
-    def __init__(self, grid: HeatGrid, max_step_s: float = 1.0) -> None:
-        self.grid = grid
-        self.max_step_s = max_step_s
-        self.presence_s = np.zeros(grid.shape)
-        self.flow_m = np.zeros((*grid.shape, 2))
-        self._last: dict[int, tuple[datetime, np.ndarray]] = {}
-
-    def update(self, positions: FloorPositions) -> None:
-        n = len(positions)
-        if n == 0:
-            return
-        dt = np.zeros(n)
-        step = np.zeros((n, 2))
-        for i, (tid, pos) in enumerate(zip(positions.track_id.tolist(), positions.floor_xy_m)):
-            last = self._last.get(tid)
-            if last is not None:
-                dt[i] = min((positions.ts - last[0]).total_seconds(), self.max_step_s)
-                step[i] = pos - last[1]
-            self._last[tid] = (positions.ts, pos)
-        row, col, ok = self.grid.cells(positions.floor_xy_m)
-        np.add.at(self.presence_s, (row[ok], col[ok]), dt[ok])
-        np.add.at(self.flow_m, (row[ok], col[ok]), step[ok])
-
-    def end_tracks(self, track_ids: list[int]) -> None:
-        for tid in track_ids:
-            self._last.pop(tid, None)
 
 
 def zone_presence(grid: HeatGrid, presence_s: np.ndarray, zones: dict[str, np.ndarray]) -> dict[str, float]:

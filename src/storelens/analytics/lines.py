@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from storelens.analytics.polygons import segments_cross, side_of_line
 from storelens.analytics.records import Direction, FloorPositions, LineCrossing
+from storelens.geometry.polygons import segments_cross, side_of_line
 
 __all__ = ["LineSpec", "LineCounter"]
 

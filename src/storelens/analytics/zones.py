@@ -13,8 +13,8 @@ from datetime import datetime
 
 import numpy as np
 
-from storelens.analytics.polygons import points_in_polygon
 from storelens.analytics.records import FloorPositions, ZoneVisit
+from storelens.geometry.polygons import points_in_polygon
 
 __all__ = ["ZoneSpec", "ZoneTracker"]
 
@@ -29,6 +29,8 @@ class ZoneSpec:
         kind: entrance, aisle, display, checkout_queue, staff_only or restricted.
         inertia_s: Time inside (outside) before entering (leaving) counts.
         min_dwell_s: Visits shorter than this are not reported (passing through).
+        alert_distance_m: Restricted zones: coming this close raises an approach alert; 0
+            alerts on entry only.
     """
 
     name: str
@@ -36,6 +38,7 @@ class ZoneSpec:
     kind: str = "aisle"
     inertia_s: float = 1.0
     min_dwell_s: float = 0.0
+    alert_distance_m: float = 0.0
 
 
 @dataclass(slots=True)

@@ -26,8 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from storelens.config._polygons import most_points_on_a_line
 from storelens.config.base import FloorPoint, ImagePoint, StorelensModel
+from storelens.geometry.polygons import most_points_on_a_line
 
 __all__ = [
     "CAMERA_ID_PATTERN",

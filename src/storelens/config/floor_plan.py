@@ -7,8 +7,8 @@ from typing import Self
 
 from pydantic import Field, PositiveFloat, model_validator
 
-from storelens.config._polygons import polygon_problem
 from storelens.config.base import FloorPoint, ImagePoint, StorelensModel
+from storelens.geometry.polygons import polygon_problem
 
 __all__ = ["MIN_OUTLINE_AREA_M2", "FloorPlanConfig"]
 

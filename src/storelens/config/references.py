@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from storelens.config._polygons import polygon_within, segment_meets_polygon
 from storelens.config.lines import LineKind
 from storelens.config.store import StoreConfig
 from storelens.errors import ConfigError
+from storelens.geometry.polygons import polygon_within, segment_meets_polygon
 
 __all__ = ["OUTLINE_TOLERANCE_M", "reference_problems", "validate_references"]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from storelens.config._polygons import polygon_problem
 from storelens.config.base import FloorPoint, StorelensModel
+from storelens.geometry.polygons import polygon_problem
 
 __all__ = ["MIN_ZONE_AREA_M2", "NAME_PATTERN", "ZoneConfig", "ZoneKind"]
 
@@ -65,6 +66,15 @@ class ZoneConfig(StorelensModel):
             "longer ignores people brushing the edge and position jitter, but delays events"
         ),
     )
+    alert_distance_m: float = Field(
+        0.0,
+        ge=0,
+        title="Alert distance",
+        description=(
+            "Restricted zones only: a person coming this close (metres) raises an approach alert, once "
+            "per approach, before they enter; 0 alerts on entry only. Entry always alerts, after the inertia"
+        ),
+    )
 
     @field_validator("polygon")
     @classmethod
@@ -73,3 +83,12 @@ class ZoneConfig(StorelensModel):
         if problem:
             raise ValueError(problem)
         return polygon
+
+    @model_validator(mode="after")
+    def _check_alert_distance(self) -> Self:
+        if self.alert_distance_m > 0 and self.kind is not ZoneKind.RESTRICTED:
+            raise ValueError(
+                f"alert_distance_m applies to restricted zones only, and this zone's kind is {self.kind.value}: "
+                "remove it, or set kind: restricted"
+            )
+        return self

@@ -38,6 +38,7 @@ class StoreStats:
         transitions: (from zone, to zone, people) rows, most travelled first.
         top_paths: (zones in order, people) for the most common whole paths.
         hourly: (hour, line, direction, count) rows.
+        alerts: Alerts raised in the range, {zone: {kind: count}}.
     """
 
     start: datetime
@@ -55,6 +56,7 @@ class StoreStats:
     transitions: list[tuple[str, str, int]] = field(default_factory=list)
     top_paths: list[tuple[list[str], int]] = field(default_factory=list)
     hourly: list[tuple[str, str, str, int]] = field(default_factory=list)
+    alerts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -85,6 +87,8 @@ class StoreStats:
             lines.append(f"path step {a} -> {b}: {n}")
         for zones, n in self.top_paths:
             lines.append(f"path {' -> '.join(zones)}: {n}")
+        for zone, kinds in sorted(self.alerts.items()):
+            lines.append(f"alerts {zone}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())))
         return "\n".join(lines)
 
 
@@ -119,6 +123,9 @@ def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: da
     grid, dense = _stored_heat(db, start, end, None)
     heat = zone_presence(grid, dense.seconds, {z.name: np.array(z.polygon, float) for z in config.zones})
     stats.zone_heat = dict(sorted(heat.items(), key=lambda kv: -kv[1]))
+    for stored in db.alerts(start, end):
+        kinds = stats.alerts.setdefault(stored.alert.zone, {})
+        kinds[stored.alert.kind] = kinds.get(stored.alert.kind, 0) + 1
     return stats
 
 

@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import ClassVar, Protocol, Self, runtime_checkable
+
+import numpy as np
 
 from storelens.errors import ConfigError
 from storelens.types import Frame
@@ -189,15 +191,21 @@ class WallClockRate:
 
 
 class SourceBase(ABC):
-    """Shared bookkeeping: identity, stats, one-pass iteration and close-from-any-thread.
+    """Shared bookkeeping: identity, rate, size, stats, one-pass iteration and close-from-any-thread.
 
     Subclasses implement :meth:`_frames` (the generator) and :meth:`_release` (free the
-    decoder). ``_lock`` guards the decoder so ``close()`` from another thread never frees it
-    while the iterating thread is inside a read.
+    decoder), set ``_fps`` and ``_resolution_wh`` once they know them, and yield frames made
+    by :meth:`_frame`. ``_lock`` guards the decoder so ``close()`` from another thread never
+    frees it while the iterating thread is inside a read.
     """
+
+    _live: ClassVar[bool] = False
+    """Whether timestamps are the wall clock at capture (see :attr:`is_live`)."""
 
     def __init__(self, camera_id: str) -> None:
         self._camera_id = camera_id
+        self._fps: float | None = None
+        self._resolution_wh = (0, 0)
         self._stats = SourceStats()
         self._closed = threading.Event()
         self._lock = threading.Lock()
@@ -206,6 +214,21 @@ class SourceBase(ABC):
     @property
     def camera_id(self) -> str:
         return self._camera_id
+
+    @property
+    def nominal_fps(self) -> float | None:
+        """Frames per second of the input (override, else container); None if unknown (live)."""
+        return self._fps
+
+    @property
+    def resolution_wh(self) -> tuple[int, int]:
+        """(width, height) in pixels of the frames; (0, 0) if a live source has not said yet."""
+        return self._resolution_wh
+
+    @property
+    def is_live(self) -> bool:
+        """True when timestamps are wall-clock capture times rather than stream times."""
+        return self._live
 
     @property
     def stats(self) -> SourceStats:
@@ -230,6 +253,11 @@ class SourceBase(ABC):
     @abstractmethod
     def _release(self) -> None:
         """Free the decoder; called with ``_lock`` held, possibly more than once."""
+
+    def _frame(self, index: int, ts: datetime, image: np.ndarray) -> Frame:
+        """A decoded image as this camera's frame, counted as read."""
+        self._stats.frames_read += 1
+        return Frame(camera_id=self._camera_id, index=index, ts=ts, image=image)
 
     def close(self) -> None:
         """Stop iteration and free the decoder; safe to call twice or from another thread."""

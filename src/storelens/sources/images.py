@@ -41,6 +41,8 @@ def natural_key(name: str) -> list[str | int]:
 class ImageFolderSource(SourceBase):
     """Frames read from the image files of one folder (not its subfolders).
 
+    ``resolution_wh`` is the first image's; later images are not checked against it.
+
     Args:
         folder: Directory holding the frames.
         fps: Frame rate the images were captured at; images carry none, so it is required.
@@ -87,19 +89,6 @@ class ImageFolderSource(SourceBase):
         self._resolution_wh = (int(first.shape[1]), int(first.shape[0]))
 
     @property
-    def nominal_fps(self) -> float:
-        return self._fps
-
-    @property
-    def resolution_wh(self) -> tuple[int, int]:
-        """(width, height) of the first image; later images are not checked against it."""
-        return self._resolution_wh
-
-    @property
-    def is_live(self) -> bool:
-        return False
-
-    @property
     def frame_count(self) -> int:
         """Number of image files found (0 once closed)."""
         return len(self._files or ())
@@ -121,6 +110,4 @@ class ImageFolderSource(SourceBase):
                 self._stats.last_error = f"{path}: cannot read image (frame {index})"
                 logger.warning("camera %s: %s; skipped", self.camera_id, self._stats.last_error)
                 continue
-            self._stats.frames_read += 1
-            ts = self._start_time + timedelta(seconds=index / self._fps)
-            yield Frame(camera_id=self.camera_id, index=index, ts=ts, image=image)
+            yield self._frame(index, self._start_time + timedelta(seconds=index / self._fps), image)

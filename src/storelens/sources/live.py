@@ -94,6 +94,8 @@ class LiveSource(SourceBase):
             forever), or later, ``policy.max_reconnects`` attempts in a row fail.
     """
 
+    _live = True
+
     def __init__(
         self,
         target: str | int,
@@ -109,26 +111,12 @@ class LiveSource(SourceBase):
         self._fps_override = check_rate("fps", fps)
         self._rate = WallClockRate(check_rate("analysis_fps", analysis_fps))
         self._policy = policy or ReconnectPolicy()
-        self._container_fps: float | None = None
-        self._resolution_wh = (0, 0)
         self._cap: cv2.VideoCapture | None = None
         self._delay_s = self._policy.initial_delay_s
         self._attempts_since_frame = 0
         problem = self._connect()
         if problem is not None:
             raise SourceError(f"{self._label}: {problem}")
-
-    @property
-    def nominal_fps(self) -> float | None:
-        return self._fps_override or self._container_fps
-
-    @property
-    def resolution_wh(self) -> tuple[int, int]:
-        return self._resolution_wh
-
-    @property
-    def is_live(self) -> bool:
-        return True
 
     @property
     def policy(self) -> ReconnectPolicy:
@@ -160,7 +148,7 @@ class LiveSource(SourceBase):
                 cap.release()
                 return None
             self._cap = cap
-        self._container_fps = usable_fps(cap.get(cv2.CAP_PROP_FPS))
+        self._fps = self._fps_override or usable_fps(cap.get(cv2.CAP_PROP_FPS))
         width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         if width > 0 and height > 0:
             self._resolution_wh = (width, height)
@@ -208,10 +196,9 @@ class LiveSource(SourceBase):
             if image is None:
                 self._stats.frames_skipped += 1
             else:
-                self._stats.frames_read += 1
                 if self._resolution_wh == (0, 0):
                     self._resolution_wh = (int(image.shape[1]), int(image.shape[0]))
-                yield Frame(camera_id=self.camera_id, index=index, ts=ts, image=image)
+                yield self._frame(index, ts, image)
             index += 1
 
     def _drop(self, problem: str) -> None:

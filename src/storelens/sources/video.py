@@ -89,18 +89,6 @@ class VideoFileSource(SourceBase):
         self._announced_frames = max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
 
     @property
-    def nominal_fps(self) -> float:
-        return self._fps
-
-    @property
-    def resolution_wh(self) -> tuple[int, int]:
-        return self._resolution_wh
-
-    @property
-    def is_live(self) -> bool:
-        return False
-
-    @property
     def path(self) -> Path:
         return self._path
 
@@ -142,9 +130,7 @@ class VideoFileSource(SourceBase):
                 self._warn_stop(index, "frame could not be decoded")
                 return
             else:
-                self._stats.frames_read += 1
-                ts = self._start_time + timedelta(seconds=index / self._fps)
-                yield Frame(camera_id=self.camera_id, index=index, ts=ts, image=image)
+                yield self._frame(index, self._start_time + timedelta(seconds=index / self._fps), image)
             index += 1
 
     def _check_complete(self, frames_seen: int) -> None:
