@@ -1,0 +1,93 @@
+"""Staff on duty: a cashier at the till and up to two colleagues between stockroom and shelves.
+
+Staff are in the shop for the whole simulation (they came before it starts and leave after
+it ends), so they never cross the entrance line: they are not visitors, but the cameras see
+them and they count towards occupancy, as in a real shop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from storelens.sim.checkout_queue import CashierTrip
+from storelens.sim.layout import SimStore
+from storelens.sim.navigation import Navigator
+from storelens.sim.walker import Track, Walker
+
+__all__ = ["StockTrip", "cashier_track", "floor_staff_track", "plan_cashier_trips"]
+
+STAFF_SPEED = 1.3
+"""Staff walk briskly and know the way."""
+
+TRIP_EVERY_S = (3600.0, 7200.0)
+"""The cashier goes to the stockroom every one to two hours..."""
+
+TRIP_STAY_S = (120.0, 240.0)
+"""...for two to four minutes."""
+
+STOCKROOM_SPELL_S = (300.0, 1200.0)
+SHELF_SPELL_S = (120.0, 600.0)
+SHELVES_PER_ROUND = (1, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class StockTrip:
+    """A planned cashier trip: which stockroom spot, how long there, and the till's view of it."""
+
+    spot: int
+    stay_s: float
+    trip: CashierTrip
+
+
+def plan_cashier_trips(store: SimStore, nav: Navigator, duration_s: float, rng: np.random.Generator) -> list[StockTrip]:
+    """The cashier's stockroom trips over the simulation (none when alone in the shop)."""
+    if store.staff < 2:
+        return []
+    trips, t = [], float(rng.uniform(*TRIP_EVERY_S)) / 2
+    while t < duration_s:
+        spot = int(rng.integers(len(store.stock_spots)))
+        stay = float(rng.uniform(*TRIP_STAY_S))
+        walk = 2 * nav.length(store.checkout.till_point, store.stock_spots[spot]) / STAFF_SPEED
+        trips.append(StockTrip(spot, stay, CashierTrip(t, walk + stay)))
+        t += float(rng.uniform(*TRIP_EVERY_S))
+    return trips
+
+
+def cashier_track(
+    store: SimStore, nav: Navigator, trips: list[StockTrip], trip_start_s: np.ndarray, duration_s: float
+) -> Track:
+    """The cashier at the till, leaving for each trip when the queue lets them."""
+    till = store.checkout.till_point
+    w = Walker(0.0, till, STAFF_SPEED)
+    for trip, start in zip(trips, trip_start_s.tolist()):
+        w.stay_until(start)
+        w.walk(nav.route(till, store.stock_spots[trip.spot]))
+        w.stay_until(w.now + trip.stay_s)
+        w.walk(nav.route(store.stock_spots[trip.spot], till))
+    w.stay_until(max(duration_s, w.now))
+    t, xy = w.keyframes()
+    return Track("staff", -1, t, xy)
+
+
+def floor_staff_track(
+    store: SimStore, nav: Navigator, index: int, duration_s: float, rng: np.random.Generator
+) -> Track:
+    """A colleague alternating between the stockroom and restocking displays."""
+    home = store.stock_spots[index % len(store.stock_spots)]
+    w = Walker(0.0, home, STAFF_SPEED)
+    in_stockroom = bool(rng.uniform() < 0.5)
+    while w.now < duration_s:
+        if in_stockroom:
+            w.stay_until(w.now + rng.uniform(*STOCKROOM_SPELL_S))
+        else:
+            for _ in range(int(rng.integers(SHELVES_PER_ROUND[0], SHELVES_PER_ROUND[1] + 1))):
+                poi = store.pois[int(rng.integers(len(store.pois)))]
+                spot = poi.spots[int(rng.integers(len(poi.spots)))]
+                w.walk(nav.route(w.here, spot))
+                w.stay_until(w.now + rng.uniform(*SHELF_SPELL_S))
+            w.walk(nav.route(w.here, home))
+        in_stockroom = not in_stockroom
+    t, xy = w.keyframes()
+    return Track("staff", -1, t, xy)
