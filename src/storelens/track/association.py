@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["iou_matrix", "assign"]
+__all__ = ["iou_matrix", "assign", "match"]
 
 
 def iou_matrix(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
@@ -17,15 +17,43 @@ def iou_matrix(a_xyxy: np.ndarray, b_xyxy: np.ndarray) -> np.ndarray:
     >>> iou_matrix(np.array([[0, 0, 2, 2]]), np.array([[1, 0, 3, 2], [5, 5, 6, 6]])).round(3)
     array([[0.333, 0.   ]])
     """
-    a = np.asarray(a_xyxy, dtype=np.float64)[:, None, :]
-    b = np.asarray(b_xyxy, dtype=np.float64)[None, :, :]
-    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    inter = iw * ih
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    a = np.asarray(a_xyxy, dtype=np.float64)
+    b = np.asarray(b_xyxy, dtype=np.float64)
+    size_a, size_b = a[:, 2:] - a[:, :2], b[:, 2:] - b[:, :2]
+    area_a = (size_a[:, 0] * size_a[:, 1])[:, None]
+    area_b = (size_b[:, 0] * size_b[:, 1])[None, :]
+    # (n, m, 2) width and height of each pairwise intersection, 0 when disjoint.
+    overlap = np.minimum(a[:, None, 2:], b[None, :, 2:]) - np.maximum(a[:, None, :2], b[None, :, :2])
+    np.maximum(overlap, 0.0, out=overlap)
+    inter = overlap[..., 0] * overlap[..., 1]
     union = area_a + area_b - inter
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+def match(cost: np.ndarray, max_cost: float) -> np.ndarray:
+    """The matched (row, col) pairs of `assign`, without the unmatched rows and columns.
+
+    Returns:
+        (k, 2) int pairs, in increasing row order.
+    """
+    n, m = cost.shape
+    if n == 0 or m == 0:
+        return np.zeros((0, 2), int)
+    allowed = np.isfinite(cost) & (cost <= max_cost)
+    if not allowed.any():
+        return np.zeros((0, 2), int)
+    if n == 1 and m == 1:
+        return np.zeros((1, 2), int)
+    if allowed.sum(axis=0).max() == 1 and allowed.sum(axis=1).max() == 1:
+        # No two allowed pairs share a row or a column (people apart from each other): the
+        # matching is all of them.
+        return np.argwhere(allowed)
+    # Forbidden pairs cost more than any set of allowed ones, so the solver first maximises
+    # the number of allowed pairs and then minimises their cost.
+    big = (np.abs(cost[allowed]).max() + 1.0) * (n + m)
+    rows, cols = linear_sum_assignment(np.where(allowed, cost, big))
+    ok = allowed[rows, cols]
+    return np.stack([rows[ok], cols[ok]], axis=1)
 
 
 def assign(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,14 +71,7 @@ def assign(cost: np.ndarray, max_cost: float) -> tuple[np.ndarray, np.ndarray, n
     ([[0, 0]], [1], [1])
     """
     n, m = cost.shape
-    if n == 0 or m == 0:
-        return np.zeros((0, 2), int), np.arange(n), np.arange(m)
-    allowed = np.isfinite(cost) & (cost <= max_cost)
-    big = (np.abs(cost[allowed]).max() + 1.0) * (n + m) if allowed.any() else 1.0
-    gated = np.where(allowed, cost, big)
-    rows, cols = linear_sum_assignment(gated)
-    ok = allowed[rows, cols]
-    matches = np.stack([rows[ok], cols[ok]], axis=1)
+    matches = match(cost, max_cost)
     free_rows = np.ones(n, bool)
     free_rows[matches[:, 0]] = False
     free_cols = np.ones(m, bool)

@@ -82,16 +82,16 @@ class TrackFinalizer:
         for young, old in (links or {}).items():
             self._merge(young, old, oldest_pos)
         assert tracked.track_id is not None, "TrackFinalizer needs tracked detections"
-        for tid, box, score in zip(tracked.track_id.tolist(), tracked.xyxy_px, tracked.confidence):
+        for tid, box, score in zip(tracked.track_id.tolist(), tracked.xyxy_px, tracked.confidence.tolist()):
             info = self._info.get(tid)
             if info is None:
-                self._info[tid] = _TrackInfo(now, now, 1, pos, pos, box, box, float(score))
+                self._info[tid] = _TrackInfo(now, now, 1, pos, pos, box, box, score)
                 continue
             gap = pos - info.last_frame_pos
             if gap > 1 and now - info.last_s <= cfg.max_gap_s:
                 self._interpolate(tid, info, pos, box, score, oldest_pos)
             info.last_s, info.boxes, info.last_frame_pos = now, info.boxes + 1, pos
-            info.last_box, info.last_score = box, float(score)
+            info.last_box, info.last_score = box, score
         self._frames.append((pos, tracked))
         released = []
         while self._frames and now - self._frames[0][1].ts.timestamp() > cfg.latency_s:
@@ -144,8 +144,8 @@ class TrackFinalizer:
         if extra:
             dets = _append_rows(dets, extra)
         assert dets.track_id is not None
-        keep = np.array([self._is_real(t) for t in dets.track_id.tolist()], bool)
-        return dets[keep]
+        keep = [self._is_real(t) for t in dets.track_id.tolist()]
+        return dets if all(keep) else dets[np.array(keep, bool)]
 
     def _evict(self, now: float) -> None:
         """Forget tracks that can no longer appear in a buffered or future frame."""

@@ -17,6 +17,11 @@ import numpy as np
 __all__ = ["BoxKalman", "xyxy_to_cxcywh", "cxcywh_to_xyxy"]
 
 _NDIM = 4
+_EYE = np.eye(_NDIM)
+_EYE.flags.writeable = False
+# Diagonals of an (8, 8) matrix flattened to 64 values, as slices: the position block, the
+# velocity block, and the position -> velocity coupling (row i, column i + 4).
+_POS_DIAG, _VEL_DIAG, _POS_VEL = slice(0, 36, 9), slice(36, 64, 9), slice(4, 32, 9)
 
 
 def xyxy_to_cxcywh(xyxy: np.ndarray) -> np.ndarray:
@@ -64,16 +69,18 @@ class BoxKalman:
         if n == 0:
             return mean, cov
         dt = np.asarray(dt_s, dtype=np.float64).reshape(n)
-        F = np.tile(np.eye(8), (n, 1, 1))
-        F[:, np.arange(4), np.arange(4) + 4] = dt[:, None]
+        F = np.zeros((n, 64))
+        F[:, _POS_DIAG] = F[:, _VEL_DIAG] = 1.0
+        F[:, _POS_VEL] = dt[:, None]
+        F = F.reshape(n, 8, 8)
         h = mean[:, 3]
         q_pos = (self.std_position * h) ** 2 * dt
         q_vel = (self.std_velocity_per_s * h) ** 2 * dt
-        Q = np.zeros((n, 8, 8))
-        Q[:, np.arange(4), np.arange(4)] = q_pos[:, None]
-        Q[:, np.arange(4, 8), np.arange(4, 8)] = q_vel[:, None]
+        Q = np.zeros((n, 64))
+        Q[:, _POS_DIAG] = q_pos[:, None]
+        Q[:, _VEL_DIAG] = q_vel[:, None]
         mean = np.einsum("nij,nj->ni", F, mean)
-        cov = F @ cov @ F.transpose(0, 2, 1) + Q
+        cov = F @ cov @ F.transpose(0, 2, 1) + Q.reshape(n, 8, 8)
         return mean, cov
 
     def update(self, mean: np.ndarray, cov: np.ndarray, xyxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +89,7 @@ class BoxKalman:
             return mean, cov
         z = xyxy_to_cxcywh(xyxy.astype(np.float64))
         r = (self.std_position * mean[:, 3]) ** 2
-        S = cov[:, :4, :4] + r[:, None, None] * np.eye(4)
+        S = cov[:, :4, :4] + r[:, None, None] * _EYE
         PHt = cov[:, :, :4]
         K = np.linalg.solve(S, PHt.transpose(0, 2, 1)).transpose(0, 2, 1)
         innovation = z - mean[:, :4]

@@ -47,10 +47,8 @@ class BoxSmoother:
         """Add one frame; return the frames whose whole window has now been seen."""
         assert tracked.track_id is not None, "BoxSmoother needs tracked detections"
         now = tracked.ts.timestamp()
-        b = tracked.xyxy_px.astype(np.float64)
-        geo = np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
-        for tid, row in zip(tracked.track_id.tolist(), geo.tolist()):
-            self._history.setdefault(tid, deque()).append((now, *row))
+        for tid, (x1, y1, x2, y2) in zip(tracked.track_id.tolist(), tracked.xyxy_px.tolist()):
+            self._history.setdefault(tid, deque()).append((now, (x1 + x2) / 2, y2, x2 - x1, y2 - y1))
         self._pending.append(tracked)
         half = self.config.size_window_s / 2
         out = []
@@ -71,14 +69,26 @@ class BoxSmoother:
         if len(frame) == 0:
             return frame
         assert frame.track_id is not None
-        xyxy = np.empty((len(frame), 4))
-        for i, tid in enumerate(frame.track_id.tolist()):
-            rows = np.asarray(self._history[tid])
-            dt = np.abs(rows[:, 0] - t0)
-            cx, bottom = rows[dt <= half_pos, 1:3].mean(axis=0)
-            w, h = rows[dt <= half_size, 3:5].mean(axis=0)
-            xyxy[i] = (cx - w / 2, bottom - h, cx + w / 2, bottom)
-        return replace(frame, xyxy_px=xyxy)
+        xyxy = []
+        for tid in frame.track_id.tolist():
+            # Plain float sums in time order: the same arithmetic as numpy's mean over rows,
+            # without building arrays for a handful of values.
+            sum_cx = sum_bottom = sum_w = sum_h = 0.0
+            n_pos = n_size = 0
+            for t, cx, bottom, w, h in self._history[tid]:
+                dt = abs(t - t0)
+                if dt <= half_pos:
+                    sum_cx += cx
+                    sum_bottom += bottom
+                    n_pos += 1
+                if dt <= half_size:
+                    sum_w += w
+                    sum_h += h
+                    n_size += 1
+            cx, bottom = sum_cx / n_pos, sum_bottom / n_pos
+            w, h = sum_w / n_size, sum_h / n_size
+            xyxy.append((cx - w / 2, bottom - h, cx + w / 2, bottom))
+        return replace(frame, xyxy_px=np.array(xyxy))
 
     def _forget_before(self, t: float) -> None:
         """Drop rows no later release can use, and tracks with none left."""

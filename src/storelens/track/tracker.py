@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from storelens.track.appearance import APPEARANCE_DIM, appearance_distance, torso_histograms
-from storelens.track.association import assign, iou_matrix
+from storelens.track.association import iou_matrix, match
 from storelens.track.kalman import BoxKalman, cxcywh_to_xyxy
 from storelens.types import Detections
 
@@ -159,112 +159,176 @@ class Tracker:
         now = dets.ts.timestamp()
         dt = 0.0 if self._last_ts_s is None else max(now - self._last_ts_s, 0.0)
         self._last_ts_s = now
-        dets = dets[dets.confidence >= cfg.low_score]
-        boxes = dets.xyxy_px.astype(np.float64)
-        scores = dets.confidence
-        high = np.flatnonzero(scores >= cfg.high_score)
-        low = np.flatnonzero(scores < cfg.high_score)
+        self.links = {}
+        # The tracker works on plain arrays of the usable rows (``usable`` indexes ``dets``);
+        # the output `Detections` is built once, at the end.
+        usable = (dets.confidence >= cfg.low_score).nonzero()[0]
+        boxes = _take(dets.xyxy_px, usable).astype(np.float64)
+        scores = _take(dets.confidence, usable)
+        feats = np.zeros((len(usable), 0 if image is None else APPEARANCE_DIM), np.float32)
+        if not len(usable) and not len(self._tracks):
+            # Nobody in view and nobody to remember: nothing to predict, match or age.
+            self.confirmed_mask = np.zeros(0, bool)
+            return _tracked_rows(dets, usable, np.zeros(0, np.int64), feats)
+        high = (scores >= cfg.high_score).nonzero()[0]
+        low = (scores < cfg.high_score).nonzero()[0]
         # Colours are only used with confident boxes; low-score ones match by overlap alone.
-        feats = np.zeros((len(dets), 0 if image is None else APPEARANCE_DIM), np.float32)
         if image is not None:
             feats[high] = torso_histograms(image, boxes[high])
 
         t = self._predict(dt, now)
-        det_track = np.full(len(dets), -1)  # index into t, or -1
+        det_track = self._associate(t, boxes, feats, high, low, now)  # index into t, or -1
+        if len(t):
+            self._update_tracks(t, det_track, boxes, scores, feats, now)
+            t, det_track = self._prune(t, det_track, now, image)
+
+        # New tracks from confident unmatched boxes, unless the box mostly covers a person
+        # already tracked in this frame (detectors often return a second, looser box).
+        fresh = ((det_track < 0) & (scores >= cfg.new_track_score)).nonzero()[0]
+        if len(fresh):
+            tracked_now = (det_track >= 0).nonzero()[0]
+            if len(tracked_now):
+                overlap = iou_matrix(boxes[fresh], boxes[tracked_now]).max(axis=1)
+                fresh = fresh[overlap < cfg.duplicate_iou]
+            if len(fresh):
+                t = t.append(self._new_tracks(boxes[fresh], feats[fresh], now))
+                det_track[fresh] = np.arange(len(t) - len(fresh), len(t))
+
+        self._tracks = t
+        rows = (det_track >= 0).nonzero()[0]
+        row_track = det_track[rows]
+        self.confirmed_mask = t.state[row_track] == CONFIRMED
+        return _tracked_rows(dets, usable[rows], t.ids[row_track], _take(feats, rows))
+
+    def _associate(
+        self, t: _Tracks, boxes: np.ndarray, feats: np.ndarray, high: np.ndarray, low: np.ndarray, now: float
+    ) -> np.ndarray:
+        """Match boxes to the predicted tracks ``t`` in three stages.
+
+        Returns:
+            (len(boxes),) the row of ``t`` each box continues, or -1.
+        """
+        cfg = self.config
+        det_track = np.full(len(boxes), -1)
+        if not len(t) or not len(boxes):
+            return det_track
         pred_boxes = cxcywh_to_xyxy(t.mean[:, :4])
-        active = np.flatnonzero(t.state != LOST)
+        taken = np.zeros(len(t), bool)
 
         # Stage 1: confident boxes to active tracks by IoU with the predicted box, with
         # appearance breaking ties between people walking close together.
-        iou = iou_matrix(pred_boxes[active], boxes[high])
-        cost = 1.0 - iou
-        if feats.shape[1] and len(active) and len(high):
-            cost = cost + cfg.appearance_weight * appearance_distance(t.appearance[active], feats[high])
-        cost[iou < cfg.match_iou] = np.inf
-        m, _, _ = assign(cost, np.inf)
-        det_track[high[m[:, 1]]] = active[m[:, 0]]
+        active = (t.state != LOST).nonzero()[0]
+        if len(active) and len(high):
+            iou = iou_matrix(_take(pred_boxes, active), _take(boxes, high))
+            cost = 1.0 - iou
+            if feats.shape[1]:
+                cost = cost + cfg.appearance_weight * appearance_distance(t.appearance[active], feats[high])
+            cost[iou < cfg.match_iou] = np.inf
+            m = match(cost, np.inf)
+            det_track[high[m[:, 1]]] = active[m[:, 0]]
+            taken[active[m[:, 0]]] = True
 
         # Stage 2: low-score boxes to confirmed tracks still unmatched.
-        taken = np.zeros(len(t), bool)
-        taken[det_track[det_track >= 0]] = True
-        free_tracks = np.flatnonzero((t.state == CONFIRMED) & ~taken)
-        cost = 1.0 - iou_matrix(pred_boxes[free_tracks], boxes[low])
-        m, _, _ = assign(cost, 1.0 - cfg.low_match_iou)
-        det_track[low[m[:, 1]]] = free_tracks[m[:, 0]]
+        confirmed = t.state == CONFIRMED
+        if len(low):
+            free_tracks = (confirmed & ~taken).nonzero()[0]
+            if len(free_tracks):
+                cost = 1.0 - iou_matrix(pred_boxes[free_tracks], boxes[low])
+                m = match(cost, 1.0 - cfg.low_match_iou)
+                det_track[low[m[:, 1]]] = free_tracks[m[:, 0]]
+                taken[free_tracks[m[:, 0]]] = True
 
         # Stage 3: recover lost tracks (and active ones that missed stages 1-2) from confident
         # boxes by distance and appearance.
         free_dets = high[det_track[high] < 0]
-        taken[det_track[det_track >= 0]] = True
-        candidates = np.flatnonzero((t.state == LOST) | ((t.state == CONFIRMED) & ~taken))
-        if len(free_dets) and len(candidates):
-            cost = self._recovery_cost(t, candidates, boxes[free_dets], feats[free_dets], now)
-            m, _, _ = assign(cost, 1.0)
-            det_track[free_dets[m[:, 1]]] = candidates[m[:, 0]]
+        if len(free_dets):
+            candidates = ((t.state == LOST) | (confirmed & ~taken)).nonzero()[0]
+            if len(candidates):
+                cost = self._recovery_cost(
+                    t, candidates, pred_boxes[candidates], boxes[free_dets], feats[free_dets], now
+                )
+                m = match(cost, 1.0)
+                det_track[free_dets[m[:, 1]]] = candidates[m[:, 0]]
+        return det_track
 
-        # Update matched tracks.
-        matched_dets = np.flatnonzero(det_track >= 0)
+    def _update_tracks(
+        self, t: _Tracks, det_track: np.ndarray, boxes: np.ndarray, scores: np.ndarray, feats: np.ndarray, now: float
+    ) -> None:
+        """Correct the matched tracks with their boxes; mark the unmatched ones lost (or dead,
+        if tentative); let new tracks continue lost ones (`_link`)."""
+        cfg = self.config
+        matched_dets = (det_track >= 0).nonzero()[0]
         ti = det_track[matched_dets]
-        t.mean[ti], t.cov[ti] = self.kalman.update(t.mean[ti], t.cov[ti], boxes[matched_dets])
-        t.hits[ti] += 1
-        t.last_seen_s[ti] = now
-        t.last_box[ti] = boxes[matched_dets]
-        was_lost = t.state[ti] == LOST
-        t.state[ti] = np.where(
-            (t.state[ti] == CONFIRMED) | was_lost | (t.hits[ti] >= cfg.confirm_hits), CONFIRMED, TENTATIVE
-        )
-        if feats.shape[1] and len(ti):
-            # Learn clothes only from clear views: a box overlapping another person's box
-            # mixes both people's colours.
-            overlap = iou_matrix(boxes, boxes)
-            np.fill_diagonal(overlap, 0.0)
-            clear = overlap.max(axis=1, initial=0.0) < cfg.appearance_clear_iou
-            confident = (scores[matched_dets] >= cfg.high_score) & clear[matched_dets]
-            upd = ti[confident]
-            mom = cfg.appearance_momentum
-            t.appearance[upd] = mom * t.appearance[upd] + (1 - mom) * feats[matched_dets[confident]]
+        if len(ti) == len(t):
+            # Every track was matched (the usual frame): filter the whole arrays in track order
+            # instead of gathering and scattering rows.
+            measured = np.empty_like(t.last_box)
+            measured[ti] = boxes[matched_dets]
+            t.mean, t.cov = self.kalman.update(t.mean, t.cov, measured)
+            t.last_box = measured
+        elif len(ti):
+            t.mean[ti], t.cov[ti] = self.kalman.update(t.mean[ti], t.cov[ti], boxes[matched_dets])
+            t.last_box[ti] = boxes[matched_dets]
+        if len(ti):
+            t.hits[ti] += 1
+            t.last_seen_s[ti] = now
+            # Confirmed and lost tracks are (again) confirmed; tentative ones after enough hits.
+            promoted = (t.state[ti] != TENTATIVE) | (t.hits[ti] >= cfg.confirm_hits)
+            t.state[ti[promoted]] = CONFIRMED
+            if feats.shape[1]:
+                # Learn clothes only from clear views: a box overlapping another person's box
+                # mixes both people's colours.
+                overlap = iou_matrix(boxes, boxes)
+                np.fill_diagonal(overlap, 0.0)
+                clear = overlap.max(axis=1, initial=0.0) < cfg.appearance_clear_iou
+                confident = (scores[matched_dets] >= cfg.high_score) & clear[matched_dets]
+                upd = ti[confident]
+                mom = cfg.appearance_momentum
+                t.appearance[upd] = mom * t.appearance[upd] + (1 - mom) * feats[matched_dets[confident]]
 
-        # Unmatched tracks: tentative ones die, others become lost.
-        unmatched = np.ones(len(t), bool)
-        unmatched[ti] = False
-        t.state[unmatched] = np.where(t.state[unmatched] == TENTATIVE, -1, LOST)
-        self.links = {}
-        for old_row, new_row in self._link(t, ti[t.hits[ti] == cfg.link_hits]):
-            self.links[int(t.ids[new_row])] = int(t.ids[old_row])
-            det_track[det_track == new_row] = old_row
-        keep = (t.state >= 0) & ~self._expired(t, now, image)
+        if len(ti) < len(t):
+            # Unmatched tracks: tentative ones die, others become lost.
+            unmatched = np.ones(len(t), bool)
+            unmatched[ti] = False
+            t.state[unmatched] = np.where(t.state[unmatched] == TENTATIVE, -1, LOST)
+        if t.appearance.shape[1] and len(ti):
+            for old_row, new_row in self._link(t, ti[t.hits[ti] == cfg.link_hits]):
+                self.links[int(t.ids[new_row])] = int(t.ids[old_row])
+                det_track[det_track == new_row] = old_row
+
+    def _prune(
+        self, t: _Tracks, det_track: np.ndarray, now: float, image: np.ndarray | None
+    ) -> tuple[_Tracks, np.ndarray]:
+        """Drop dead and expired tracks; returns the remaining tracks and ``det_track``
+        renumbered to their rows."""
+        keep = t.state >= 0
+        if LOST in t.state.tolist():
+            keep &= ~self._expired(t, now, image)
+        if keep.all():
+            return t, det_track
         new_index = np.cumsum(keep) - 1
-        det_track[det_track >= 0] = new_index[det_track[det_track >= 0]]
-        t = t.select(keep)
-
-        # New tracks from confident unmatched boxes, unless the box mostly covers a person
-        # already tracked in this frame (detectors often return a second, looser box).
-        fresh = np.flatnonzero((det_track < 0) & (scores >= cfg.new_track_score))
-        tracked_now = np.flatnonzero(det_track >= 0)
-        if len(fresh) and len(tracked_now):
-            overlap = iou_matrix(boxes[fresh], boxes[tracked_now]).max(axis=1)
-            fresh = fresh[overlap < cfg.duplicate_iou]
-        if len(fresh):
-            t = t.append(self._new_tracks(boxes[fresh], feats[fresh], now))
-            det_track[fresh] = np.arange(len(t) - len(fresh), len(t))
-
-        self._tracks = t
-        rows = np.flatnonzero(det_track >= 0)
-        self.confirmed_mask = t.state[det_track[rows]] == CONFIRMED
-        return replace(dets[rows], track_id=t.ids[det_track[rows]], appearance=feats[rows])
+        matched = det_track >= 0
+        det_track[matched] = new_index[det_track[matched]]
+        return t.select(keep), det_track
 
     def _predict(self, dt: float, now: float) -> _Tracks:
         """Advance all tracks; lost tracks coast for ``coast_s`` and then stand still."""
         t = self._tracks
         if len(t) == 0:
             return t
-        lost_for = now - t.last_seen_s
-        moving = np.clip(self.config.coast_s - (lost_for - dt), 0.0, dt)
+        coast_s = self.config.coast_s
         t.mean, t.cov = self.kalman.predict(t.mean, t.cov, np.full(len(t), dt))
-        # Undo the motion beyond the coasting budget: position stays, uncertainty grows.
-        t.mean[:, :4] -= t.mean[:, 4:] * (dt - moving)[:, None]
-        frozen = lost_for > self.config.coast_s
-        t.mean[frozen, 4:] = 0.0
+        # Usually every track was seen within ``coast_s`` and moves the whole ``dt``; the
+        # per-track budget below is only needed when the longest-unseen one was not (both
+        # tests are monotonic in the time unseen, so testing that track decides for all).
+        longest_lost_for = now - t.last_seen_s.min()
+        if longest_lost_for > coast_s or coast_s - (longest_lost_for - dt) < dt:
+            lost_for = now - t.last_seen_s
+            moving = np.clip(coast_s - (lost_for - dt), 0.0, dt)
+            # Undo the motion beyond the coasting budget: position stays, uncertainty grows.
+            t.mean[:, :4] -= t.mean[:, 4:] * (dt - moving)[:, None]
+            frozen = lost_for > coast_s
+            t.mean[frozen, 4:] = 0.0
         return t
 
     def _reach(
@@ -281,19 +345,21 @@ class Tracker:
         """
         cfg = self.config
         h = np.maximum(scale_box[:, 3] - scale_box[:, 1], 1.0)[:, None]
-        elapsed = np.broadcast_to(np.asarray(elapsed_s, dtype=np.float64).reshape(len(h), -1), (len(h), len(to_box)))
-        dist = np.linalg.norm(_feet(from_box)[:, None] - _feet(to_box)[None], axis=2) / h
+        elapsed = np.asarray(elapsed_s, dtype=np.float64).reshape(len(h), -1)  # (n, 1) or (n, m)
+        (from_x, from_y), (to_x, to_y) = _feet(from_box), _feet(to_box)
+        dx, dy = from_x[:, None] - to_x[None, :], from_y[:, None] - to_y[None, :]
+        dist = np.sqrt(dx * dx + dy * dy) / h
         radius = np.minimum(cfg.recover_radius_h + cfg.recover_speed_h_per_s * elapsed, cfg.max_recover_radius_h)
         to_h = to_box[:, 3] - to_box[:, 1]
         scale_ok = np.abs(np.log(np.maximum(to_h[None, :], 1.0) / h)) < np.log(cfg.max_height_ratio)
         return np.where(scale_ok, dist / radius, np.inf)
 
     def _recovery_cost(
-        self, t: _Tracks, rows: np.ndarray, boxes: np.ndarray, feats: np.ndarray, now: float
+        self, t: _Tracks, rows: np.ndarray, pred: np.ndarray, boxes: np.ndarray, feats: np.ndarray, now: float
     ) -> np.ndarray:
-        """Cost in [0, 1] (inf = impossible) of giving lost tracks ``rows`` the ``boxes``."""
+        """Cost in [0, 1] (inf = impossible) of giving lost tracks ``rows``, predicted at
+        ``pred``, the ``boxes``."""
         cfg = self.config
-        pred = cxcywh_to_xyxy(t.mean[rows, :4])
         reach = self._reach(pred, t.last_box[rows], boxes, now - t.last_seen_s[rows])
         gate = reach <= 1.0
         if feats.shape[1]:
@@ -311,7 +377,7 @@ class Tracker:
         (state -1); returns the (lost row, young row) pairs.
         """
         cfg = self.config
-        lost = np.flatnonzero(t.state == LOST)
+        lost = (t.state == LOST).nonzero()[0]
         if not len(young) or not len(lost) or not t.appearance.shape[1]:
             return []
         gap = t.first_seen_s[young][None, :] - t.last_seen_s[lost][:, None]
@@ -320,7 +386,7 @@ class Tracker:
         app = appearance_distance(t.appearance[lost], t.appearance[young])
         gate = (gap > 0) & (reach <= 1.0) & (app <= cfg.link_max_appearance_distance)
         cost = np.where(gate, reach + app / cfg.link_max_appearance_distance, np.inf)
-        m, _, _ = assign(cost, np.inf)
+        m = match(cost, np.inf)
         pairs = [(int(lost[r]), int(young[c])) for r, c in m]
         for old_row, new_row in pairs:
             for name in ("mean", "cov", "last_seen_s", "last_box"):
@@ -334,13 +400,12 @@ class Tracker:
         """Lost tracks past their wait; the wait is short at the image border."""
         cfg = self.config
         lost_for = now - t.last_seen_s
-        if image is not None:
-            img_h, img_w = image.shape[:2]
-            b = t.last_box
-            mx, my = cfg.edge_margin * img_w, cfg.edge_margin * img_h
-            at_edge = (b[:, 0] < mx) | (b[:, 1] < my) | (b[:, 2] > img_w - mx) | (b[:, 3] > img_h - my)
-        else:
-            at_edge = np.zeros(len(t), bool)
+        if image is None:  # no image size, no border
+            return (t.state == LOST) & (lost_for > cfg.max_lost_s)
+        img_h, img_w = image.shape[:2]
+        b = t.last_box
+        mx, my = cfg.edge_margin * img_w, cfg.edge_margin * img_h
+        at_edge = (b[:, 0] < mx) | (b[:, 1] < my) | (b[:, 2] > img_w - mx) | (b[:, 3] > img_h - my)
         limit = np.where(at_edge, cfg.max_lost_edge_s, cfg.max_lost_s)
         return (t.state == LOST) & (lost_for > limit)
 
@@ -363,7 +428,27 @@ class Tracker:
         )
 
 
-def _feet(xyxy: np.ndarray) -> np.ndarray:
-    """(n, 2) bottom-centre points of (n, 4) boxes."""
-    return np.stack([(xyxy[:, 0] + xyxy[:, 2]) / 2, xyxy[:, 3]], axis=1)
+def _take(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``a[rows]`` for increasing row indices, as a plain copy when ``rows`` are all rows of
+    ``a`` (much cheaper than fancy indexing for the few rows of a frame)."""
+    return a.copy() if len(rows) == len(a) else a[rows]
+
+
+def _tracked_rows(dets: Detections, rows: np.ndarray, track_id: np.ndarray, appearance: np.ndarray) -> Detections:
+    """Rows ``rows`` (increasing) of ``dets`` with their track ids and appearance, copied and
+    checked once (``dets[rows]`` followed by ``replace`` would build and check two objects).
+    Selects every per-row column of `Detections`."""
+    return replace(
+        dets,
+        xyxy_px=_take(dets.xyxy_px, rows),
+        confidence=_take(dets.confidence, rows),
+        class_id=_take(dets.class_id, rows),
+        track_id=track_id,
+        appearance=appearance,
+    )
+
+
+def _feet(xyxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y, each (n,), of the bottom-centre points of (n, 4) boxes."""
+    return (xyxy[:, 0] + xyxy[:, 2]) / 2, xyxy[:, 3]
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
 
-from storelens.track.association import assign, iou_matrix
+from storelens.track.association import assign, iou_matrix, match
 
 coord = st.floats(0, 500, allow_nan=False)
 box = st.tuples(coord, coord, st.floats(1, 100), st.floats(1, 100)).map(
@@ -32,3 +33,32 @@ def test_assign_respects_gate_and_forbidden_pairs():
 def test_assign_handles_empty_inputs():
     m, rows, cols = assign(np.zeros((0, 3)), 1.0)
     assert m.shape == (0, 2) and rows.tolist() == [] and cols.tolist() == [0, 1, 2]
+
+
+def _reference_match(cost: np.ndarray, max_cost: float) -> np.ndarray:
+    """The plain solver-based matching that `match`'s shortcuts must reproduce exactly."""
+    n, m = cost.shape
+    if n == 0 or m == 0:
+        return np.zeros((0, 2), int)
+    allowed = np.isfinite(cost) & (cost <= max_cost)
+    big = (np.abs(cost[allowed]).max() + 1.0) * (n + m) if allowed.any() else 1.0
+    rows, cols = linear_sum_assignment(np.where(allowed, cost, big))
+    ok = allowed[rows, cols]
+    return np.stack([rows[ok], cols[ok]], axis=1)
+
+
+@given(
+    st.integers(0, 6),
+    st.integers(0, 6),
+    st.floats(0.0, 1.0),
+    st.sampled_from([0.5, np.inf]),
+    st.integers(0, 2**32 - 1),
+)
+def test_match_shortcuts_agree_with_the_solver(n, m, forbidden, max_cost, seed):
+    # Sparse gates exercise the no-conflict shortcut, dense ones the solver, 1 x 1 the trivial case.
+    rng = np.random.default_rng(seed)
+    cost = np.round(rng.random((n, m)), 1)
+    cost[rng.random((n, m)) < forbidden] = np.inf
+    got, want = match(cost, max_cost), _reference_match(cost, max_cost)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert np.array_equal(got, want)

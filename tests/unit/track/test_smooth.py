@@ -42,3 +42,30 @@ def test_two_tracks_are_smoothed_separately():
     ]
     out = _smooth(frames)
     np.testing.assert_allclose(out[10].xyxy_px, [person_box(100, 300), person_box(400, 300)], atol=1e-3)
+
+
+def test_window_average_is_numpys_mean_of_the_window_rows():
+    # 25 fps puts ~33 rows in the size window; the plain-float sums must equal numpy's mean.
+    rng = np.random.default_rng(2)
+    fps, n = 25.0, 80
+    frames = [
+        make_detections(
+            [np.asarray(person_box(100 + 3 * i + 300 * k, 300)) + rng.normal(0, 3, 4) for k in range(2)],
+            track_id=[1, 2],
+            frame_index=i,
+            fps=fps,
+        )
+        for i in range(n)
+    ]
+    out = _smooth(frames)
+    cfg = BoxSmoother().config
+    ts = np.array([f.ts.timestamp() for f in frames])
+    for i, d in enumerate(out):
+        for k in range(2):
+            b = np.array([f.xyxy_px[k] for f in frames], np.float64)
+            geo = np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
+            dt = np.abs(ts - ts[i])
+            cx, bottom = geo[dt <= cfg.position_window_s / 2, :2].mean(axis=0)
+            w, h = geo[dt <= cfg.size_window_s / 2, 2:].mean(axis=0)
+            want = np.array([cx - w / 2, bottom - h, cx + w / 2, bottom], np.float32)
+            assert np.array_equal(d.xyxy_px[k], want)

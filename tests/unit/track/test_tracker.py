@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from factories import draw_people, make_detections, person_box
 
+from storelens.track.appearance import APPEARANCE_DIM
 from storelens.track.tracker import Tracker, TrackerConfig
 
 FPS = 10.0
@@ -75,3 +76,32 @@ def test_memory_stays_bounded_with_many_short_lived_people():
         tracker.update(make_detections([person_box(x, 300) for x in xs], frame_index=i, fps=FPS), None)
     # 5 boxes per frame, each lost track kept <= 1 s = 10 frames: a few dozen at most.
     assert tracker.live_track_count < 100
+
+
+@pytest.mark.parametrize("with_image", [False, True])
+def test_empty_frames_give_empty_well_formed_output(with_image):
+    tracker = Tracker()
+    image = draw_people(np.zeros((0, 4)), []) if with_image else None
+    out = tracker.update(make_detections(np.zeros((0, 4)), fps=FPS), image)
+    assert len(out) == 0 and out.track_id.dtype == np.int64
+    assert out.appearance.shape == (0, APPEARANCE_DIM if with_image else 0)
+    assert tracker.confirmed_mask.shape == (0,) and tracker.links == {}
+
+
+def test_output_rows_are_the_usable_input_rows_in_order():
+    boxes = [person_box(100, 300), person_box(300, 300), person_box(500, 300)]
+    tracker = Tracker()
+    out = tracker.update(make_detections(boxes, confidence=[0.9, 0.05, 0.8], fps=FPS), None)
+    np.testing.assert_array_equal(out.xyxy_px, np.asarray(boxes, np.float32)[[0, 2]])
+    np.testing.assert_array_equal(out.confidence, np.float32([0.9, 0.8]))
+    assert out.track_id.tolist() == [1, 2]
+
+
+def test_tracks_age_and_expire_through_empty_frames():
+    tracker = Tracker(TrackerConfig(confirm_hits=1, max_lost_s=1.0))
+    tracker.update(make_detections([person_box(300, 300)], frame_index=0, fps=FPS), None)
+    for i in range(1, 11):  # 1.0 s without the person: lost, still remembered
+        tracker.update(make_detections(np.zeros((0, 4)), frame_index=i, fps=FPS), None)
+    assert tracker.live_track_count == 1
+    tracker.update(make_detections(np.zeros((0, 4)), frame_index=11, fps=FPS), None)
+    assert tracker.live_track_count == 0
