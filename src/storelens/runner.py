@@ -9,8 +9,10 @@ reach the database (and the dashboard) continuously, and a stop loses at most th
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,17 +29,23 @@ from storelens.analytics import (
 )
 from storelens.calibrate import camera_mapper
 from storelens.config import StoreConfig
+from storelens.config.cameras import CameraConfig
 from storelens.detect.base import Detector
 from storelens.errors import ConfigError
 from storelens.geometry.camera import FloorMapper
+from storelens.fusion import STORE_CAMERA_ID, CameraObservations, FusedFrame, FusionConfig, StoreFusion
+from storelens.fusion import observations_from_tracks
 from storelens.pipeline import track_source
-from storelens.sources import open_source
+from storelens.sources import FrameSource, is_live_uri, open_source
 from storelens.storage import CameraInfo, StoreDatabase, StoreInfo, mask_url, open_database
 from storelens.types import Detections
 
-__all__ = ["CameraRun", "analytics_spec", "open_store_database", "run_store", "store_id_of"]
+__all__ = ["CameraRun", "RecordWriter", "analytics_spec", "open_store_database", "run_store", "store_id_of"]
 
 logger = logging.getLogger(__name__)
+
+CameraOpener = Callable[[str, CameraConfig, datetime | None], FrameSource]
+"""Opens one camera's frames: (camera id, its config, start time of file sources) -> source."""
 
 WRITE_EVERY_S = 1.0
 """Stream time between database writes."""
@@ -114,8 +122,9 @@ class CameraRun:
 
 
 @dataclass(slots=True)
-class _Writer:
-    """Collects one camera's records and writes them about once a second of stream time.
+class RecordWriter:
+    """Collects one camera's records and writes them every ``every_s`` of stream time (a second:
+    live results reach the dashboard at once; a backfill of past days writes in bigger batches).
 
     ``lock`` serialises writes of cameras running in parallel threads on one database.
     """
@@ -125,6 +134,7 @@ class _Writer:
     lock: threading.Lock
     positions: list[FloorPositions] = field(default_factory=list)
     events: AnalyticsEvents = field(default_factory=AnalyticsEvents)
+    every_s: float = WRITE_EVERY_S
     due: datetime | None = None
 
     def add(self, positions: FloorPositions, events: AnalyticsEvents) -> None:
@@ -132,7 +142,7 @@ class _Writer:
         self.events.extend(events)
         if self.due is None or positions.ts >= self.due:
             self.flush()
-            self.due = positions.ts + timedelta(seconds=WRITE_EVERY_S)
+            self.due = positions.ts + timedelta(seconds=self.every_s)
 
     def flush(self) -> None:
         r, e = self.run, self.events
@@ -161,14 +171,18 @@ class _CameraJob:
         lock: threading.Lock,
         detector: Detector,
         start_time: datetime | None,
+        open_camera: CameraOpener,
+        store: _StoreVisitors | None,
     ) -> None:
         self.camera = config.cameras[camera_id]
         self.mapper = camera_mapper(self.camera, config_dir=Path.cwd())  # load_config made paths absolute
         self.analytics = StoreAnalytics(spec, camera_id)
         self.run = CameraRun(camera_id)
-        self.writer = _Writer(db, self.run, lock)
+        self.writer = RecordWriter(db, self.run, lock)
         self.detector = detector
         self.start_time = start_time
+        self.open_camera = open_camera
+        self.store = store
         self.error: Exception | None = None
         self._track_ids: set[int] = set()
         self._source = None
@@ -188,17 +202,19 @@ class _CameraJob:
             self._source.close()
 
     def _process(self) -> None:
-        run, camera = self.run, self.camera
-        with open_source(
-            camera.source, camera_id=run.camera_id, fps=camera.fps, analysis_fps=camera.analysis_fps,
-            start_time=self.start_time,
-        ) as source:
-            self._source = source
-            if self._stopped.is_set():
-                return
-            result = track_source(source, self.detector, on_tracks=self._on_tracks, keep=False)
-        self.writer.events.extend(self.analytics.flush())
-        self.writer.flush()
+        run = self.run
+        try:
+            with self.open_camera(run.camera_id, self.camera, self.start_time) as source:
+                self._source = source
+                if self._stopped.is_set():
+                    return
+                result = track_source(source, self.detector, on_tracks=self._on_tracks, keep=False)
+        finally:
+            if self.store is not None:
+                self.store.end_camera(run.camera_id)
+        if self.store is None:
+            self.writer.events.extend(self.analytics.flush())
+            self.writer.flush()
         run.frames, run.fps = result.times.frames, result.times.fps
         run.interrupted = result.interrupted or self._stopped.is_set()
         run.tracks = len(self._track_ids)
@@ -209,7 +225,65 @@ class _CameraJob:
         self.run.first_ts = self.run.first_ts or tracks.ts
         self.run.last_ts = tracks.ts
         self._track_ids.update(tracks.track_id.tolist())
-        self.writer.add(positions, self.analytics.update(positions))
+        if self.store is not None:
+            self.store.push(observations_from_tracks(tracks, self.mapper))
+        else:
+            positions = _floor_positions(tracks, self.mapper)
+            self.writer.add(positions, self.analytics.update(positions))
+
+
+class _StoreVisitors:
+    """A store with several cameras: camera tracks -> fusion -> one analytics of the store's
+    visitors (camera ``"store"``) -> database, so a person two cameras see counts once.
+
+    Camera threads push their frames; whichever thread completes a tick runs it through the
+    analytics, one thread at a time, in tick order.
+    """
+
+    def __init__(
+        self,
+        spec: AnalyticsSpec,
+        db: StoreDatabase,
+        lock: threading.Lock,
+        camera_ids: list[str],
+        fusion: FusionConfig,
+        coverage_m: Mapping[str, np.ndarray] | None,
+    ) -> None:
+        self.fusion = StoreFusion(fusion, camera_ids, coverage_m)
+        self.analytics = StoreAnalytics(spec, STORE_CAMERA_ID)
+        self.run = CameraRun(STORE_CAMERA_ID)
+        self.writer = RecordWriter(db, self.run, lock)
+        self._lock = threading.Lock()
+        self._ids: set[int] = set()
+
+    def push(self, observations: CameraObservations) -> None:
+        self.fusion.push(observations)
+        self._take(self.fusion.pop_ready)
+
+    def end_camera(self, camera_id: str) -> None:
+        self.fusion.end_camera(camera_id)
+        self._take(self.fusion.pop_ready)
+
+    def finish(self, interrupted: bool) -> None:
+        """Fuse what is still held, close every visit and write the rest."""
+        self._take(self.fusion.flush)
+        with self._lock:
+            self.writer.events.extend(self.analytics.flush())
+            self.writer.flush()
+        run = self.run
+        run.tracks, run.interrupted = len(self._ids), interrupted
+        logger.info("%s", run.summary())
+
+    def _take(self, pop: Callable[[], list[FusedFrame]]) -> None:
+        with self._lock:
+            for frame in pop():
+                positions = frame.to_floor_positions()
+                run = self.run
+                run.frames += 1
+                run.first_ts = run.first_ts or positions.ts
+                run.last_ts = positions.ts
+                self._ids.update(positions.track_id.tolist())
+                self.writer.add(positions, self.analytics.update(positions))
 
 
 def _run_concurrently(jobs: list[_CameraJob]) -> None:
@@ -242,11 +316,18 @@ def run_store(
     detector: Detector,
     start_time: datetime | None = None,
     cameras: list[str] | None = None,
+    open_camera: CameraOpener | None = None,
+    live: bool | None = None,
+    fusion: FusionConfig | None = None,
+    coverage_m: Mapping[str, np.ndarray] | None = None,
 ) -> list[CameraRun]:
     """Process every camera (or the named ones) of a store into the database.
 
     Several cameras run at the same time, one thread each (a live camera never ends, so one
     after another would starve the rest); Ctrl-C stops them all, and each keeps what it had.
+    With one camera its tracks are the visitors. With several, fusion makes one visitor of the
+    camera tracks that are the same person, and the analytics and database see the store's
+    visitors (camera ``"store"``); the returned runs then end with the store's.
 
     Args:
         config: The store.
@@ -255,6 +336,15 @@ def run_store(
         start_time: UTC time of the first frame of file sources (live sources use the clock);
             None: now.
         cameras: Camera ids to run; None runs all.
+        open_camera: Opens a camera's frame source (default: `open_source` on its config).
+        live: Whether the sources are live (fusion then waits at most a second for a lagging
+            camera); None: live if any camera's source is a stream or webcam. Files are fused
+            waiting for every camera, so a re-run gives the same visitors.
+        fusion: Fusion settings; None: defaults, with the store's entrance zones as exits
+            (``latency_s`` is then set from ``live``).
+        coverage_m: Floor polygon each camera sees well (see `storelens.fusion.floor_coverage`):
+            a person inside two cameras' coverage but seen by one is held back as a likely
+            false detection.
 
     Raises:
         ConfigError: An unknown camera id.
@@ -275,7 +365,16 @@ def run_store(
     store_id = store_id_of(config)
     db.upsert_store(StoreInfo(store_id, config.name, config.timezone))
     lock = threading.Lock()
-    jobs = [_CameraJob(camera_id, config, spec, db, lock, detector, start_time) for camera_id in wanted]
+    if live is None:
+        live = any(is_live_uri(config.cameras[c].source) for c in wanted)
+    if fusion is None:
+        exits = tuple(np.asarray(z.polygon, dtype=np.float64) for z in config.zones if str(z.kind) == "entrance")
+        fusion = FusionConfig(latency_s=FusionConfig.latency_s if live else math.inf, exits_m=exits)
+    store = _StoreVisitors(spec, db, lock, wanted, fusion, coverage_m) if len(wanted) > 1 else None
+    opener = open_camera or _open_configured_camera
+    jobs = [
+        _CameraJob(camera_id, config, spec, db, lock, detector, start_time, opener, store) for camera_id in wanted
+    ]
     for job in jobs:
         cam, cam_id = job.camera, job.run.camera_id
         source = mask_url(str(cam.source))
@@ -284,11 +383,19 @@ def run_store(
         jobs[0]()
     else:
         _run_concurrently(jobs)
+    if store is not None:
+        store.finish(interrupted=any(job.run.interrupted for job in jobs))
     for job in jobs:
         if job.error is not None:
             raise job.error
     purged = db.purge(datetime.now(timezone.utc), config.storage.retention_days.model_dump())
     if any(purged.values()):
         logger.info("retention: removed %s", ", ".join(f"{n} {kind.value}" for kind, n in purged.items() if n))
-    return [job.run for job in jobs]
+    return [job.run for job in jobs] + ([store.run] if store is not None else [])
+
+
+def _open_configured_camera(camera_id: str, camera: CameraConfig, start_time: datetime | None) -> FrameSource:
+    return open_source(
+        camera.source, camera_id=camera_id, fps=camera.fps, analysis_fps=camera.analysis_fps, start_time=start_time
+    )
 

@@ -56,6 +56,7 @@ class ZoneTracker:
         self.zones = zones
         self.camera_id = camera_id
         self._polygons = [np.asarray(z.polygon_m, dtype=np.float64) for z in zones]
+        self._boxes = [np.stack([poly.min(axis=0), poly.max(axis=0)]) for poly in self._polygons]
         self._state: list[dict[int, _Presence]] = [{} for _ in zones]
 
     def occupancy(self) -> dict[str, int]:
@@ -71,9 +72,18 @@ class ZoneTracker:
         """Feed one instant; returns the visits that ended."""
         ts = positions.ts
         done: list[ZoneVisit] = []
-        for zone, polygon, state in zip(self.zones, self._polygons, self._state):
-            inside = points_in_polygon(positions.floor_xy_m, polygon) if len(positions) else np.zeros(0, bool)
-            for tid, now_in in zip(positions.track_id.tolist(), inside.tolist()):
+        xy, ids = positions.floor_xy_m, positions.track_id
+        for zone, polygon, box, state in zip(self.zones, self._polygons, self._boxes, self._state):
+            # Only people inside the zone's bounding box, or already in (or entering) it, can
+            # change anything: everyone else stays outside with nothing to record.
+            near = np.flatnonzero(((xy >= box[0]) & (xy <= box[1])).all(axis=1))
+            inside = np.zeros(len(ids), bool)
+            if len(near):
+                inside[near] = points_in_polygon(xy[near], polygon)
+            watch = inside.copy()
+            if state:
+                watch |= np.fromiter((tid in state for tid in ids.tolist()), bool, len(ids))
+            for tid, now_in in zip(ids[watch].tolist(), inside[watch].tolist()):
                 p = state.setdefault(tid, _Presence())
                 if now_in:
                     p.last_inside = ts

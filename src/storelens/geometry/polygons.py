@@ -51,8 +51,8 @@ def points_in_polygon(points_m: np.ndarray, polygon_m: np.ndarray | Sequence[Poi
     p = np.asarray(points_m, dtype=np.float64).reshape(-1, 2)
     v = np.asarray(polygon_m, dtype=np.float64)
     x, y = p[:, 0:1], p[:, 1:2]
-    x1, y1 = v[:, 0][None, :], v[:, 1][None, :]
-    x2, y2 = np.roll(v[:, 0], -1)[None, :], np.roll(v[:, 1], -1)[None, :]
+    w = np.concatenate([v[1:], v[:1]])  # each vertex's successor
+    x1, y1, x2, y2 = v[None, :, 0], v[None, :, 1], w[None, :, 0], w[None, :, 1]
     straddles = (y1 > y) != (y2 > y)
     with np.errstate(divide="ignore", invalid="ignore"):
         x_cross = x1 + (y - y1) * (x2 - x1) / (y2 - y1)

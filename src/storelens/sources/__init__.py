@@ -5,7 +5,7 @@ Use :func:`open_source`; it picks the concrete source from the URI and returns a
 """
 
 from storelens.sources.base import EPOCH, FrameSource, SourceStats
-from storelens.sources.factory import STREAM_SCHEMES, open_source
+from storelens.sources.factory import STREAM_SCHEMES, is_live_uri, open_source
 from storelens.sources.images import IMAGE_SUFFIXES, ImageFolderSource
 from storelens.sources.live import LiveSource, ReconnectPolicy
 from storelens.sources.video import VideoFileSource
@@ -20,5 +20,6 @@ __all__ = [
     "ReconnectPolicy",
     "SourceStats",
     "VideoFileSource",
+    "is_live_uri",
     "open_source",
 ]

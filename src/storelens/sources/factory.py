@@ -14,12 +14,22 @@ from storelens.sources.images import ImageFolderSource
 from storelens.sources.live import LiveSource, ReconnectPolicy, redact_url
 from storelens.sources.video import VideoFileSource
 
-__all__ = ["STREAM_SCHEMES", "open_source"]
+__all__ = ["STREAM_SCHEMES", "is_live_uri", "open_source"]
 
 STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "http", "https"})
 """URL schemes opened as live network streams."""
 
 _WEBCAM_DEVICE = re.compile(r"/dev/video(\d+)")
+
+
+def is_live_uri(uri: str | int | os.PathLike[str]) -> bool:
+    """Whether `open_source` would open ``uri`` as a live source (webcam or network stream)."""
+    if isinstance(uri, int):
+        return True
+    text = os.fspath(uri)
+    if text.isdigit() or _WEBCAM_DEVICE.fullmatch(text):
+        return True
+    return "://" in text and urlsplit(text).scheme.lower() in STREAM_SCHEMES
 
 
 def open_source(

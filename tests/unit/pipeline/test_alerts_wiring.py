@@ -11,7 +11,7 @@ from factories import EPOCH
 from storelens.analytics import RESTRICTED_APPROACH, RESTRICTED_ENTRY, Alert, AnalyticsEvents, FloorPositions
 from storelens.config import StoreConfig
 from storelens.reports import store_stats
-from storelens.runner import CameraRun, _Writer, analytics_spec, open_store_database
+from storelens.runner import CameraRun, RecordWriter, analytics_spec, open_store_database
 
 LAB = [[1, 1], [3, 1], [3, 3], [1, 3]]
 
@@ -42,7 +42,7 @@ def test_writer_stores_and_counts_alerts(tmp_path):
     alert = Alert(EPOCH, RESTRICTED_ENTRY, "lab", "cam", 7, "person 7 entered restricted zone lab")
     with open_store_database(_config(tmp_path)) as db:
         run = CameraRun("cam")
-        writer = _Writer(db, run, threading.Lock())
+        writer = RecordWriter(db, run, threading.Lock())
         writer.add(FloorPositions("cam", EPOCH, [7], [(2.0, 2.0)]), AnalyticsEvents(alerts=[alert]))
         writer.flush()
         assert [stored.alert for stored in db.alerts(EPOCH, EPOCH + timedelta(days=1))] == [alert]
