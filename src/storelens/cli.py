@@ -85,7 +85,79 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="detector used to find (and blur) heads in the check images")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for the detector (default 2)")
     p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser("serve", help="serve the dashboard and its API (log in with a `storelens user` account)")
+    p.add_argument("config", type=Path, help="store config (YAML)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--db", help="database URL instead of the config's storage.url")
+    p.add_argument("--secure-cookies", action="store_true", help="mark cookies Secure (when behind a TLS proxy)")
+    p.add_argument("--workers", type=int, default=1, help="server processes (default 1; e.g. one per core)")
+    p.set_defaults(func=_cmd_serve)
+    _add_account_parsers(sub)
     return parser
+
+
+def _account_command(name: str):
+    """A handler of storelens.api.commands, imported only when it runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        from storelens.api import commands
+
+        return getattr(commands, name)(args)
+
+    return run
+
+
+def _add_account_parsers(sub) -> None:
+    def database_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-c", "--config", type=Path, required=True, help="store config (YAML) naming the database")
+        p.add_argument("--db", help="database URL instead of the config's storage.url")
+
+    def password_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--password-stdin", action="store_true", help="read the password from stdin, not a prompt")
+
+    users = sub.add_parser("user", help="web users: add, list, passwd, delete")
+    users = users.add_subparsers(dest="action", required=True)
+    p = users.add_parser("add", help="add a user; the password is prompted for (or read with --password-stdin)")
+    p.add_argument("name", help="user name (letters, digits, _ . @ -)")
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "manager", "viewer"],
+        help="viewer: read only; manager: also acknowledges alerts and switches the siren; admin: also accounts",
+    )
+    database_args(p)
+    password_args(p)
+    p.set_defaults(func=_account_command("user_add"))
+    p = users.add_parser("passwd", help="set a user's password (closes their browser sessions)")
+    p.add_argument("name")
+    database_args(p)
+    password_args(p)
+    p.set_defaults(func=_account_command("user_passwd"))
+    p = users.add_parser("list", help="list users and roles")
+    database_args(p)
+    p.set_defaults(func=_account_command("user_list"))
+    p = users.add_parser("delete", help="delete a user with their tokens and sessions")
+    p.add_argument("name")
+    database_args(p)
+    p.set_defaults(func=_account_command("user_delete"))
+
+    tokens = sub.add_parser("token", help="API tokens for scripts: create, list, revoke").add_subparsers(
+        dest="action", required=True
+    )
+    p = tokens.add_parser("create", help="create a token for a user and print it (once)")
+    p.add_argument("name", help="what the token is for, e.g. 'pos-export'")
+    p.add_argument("--user", required=True, help="user whose role the token carries")
+    database_args(p)
+    p.set_defaults(func=_account_command("token_create"))
+    p = tokens.add_parser("list", help="list tokens (not their secrets)")
+    database_args(p)
+    p.set_defaults(func=_account_command("token_list"))
+    p = tokens.add_parser("revoke", help="revoke a token by id")
+    p.add_argument("id", type=int, help="token id, from `storelens token list`")
+    database_args(p)
+    p.set_defaults(func=_account_command("token_revoke"))
 
 
 def _utc(text: str) -> datetime:
@@ -166,6 +238,23 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     detector = make_detector(args.model, threads=args.threads)
     for report in run_calibrate(config, args.camera, args.out, detector=detector):
         print(report.summary())
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from storelens.api.server import serve
+    from storelens.config import load_config
+
+    serve(
+        load_config(args.config),
+        args.config,
+        args.db,
+        args.host,
+        args.port,
+        args.secure_cookies,
+        workers=args.workers,
+        access_log=args.verbose,
+    )
     return 0
 
 

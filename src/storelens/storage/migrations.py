@@ -10,6 +10,7 @@ History:
     1: stores, cameras, positions, visits, zone visits, line crossings, alerts, minute aggregates.
     2: the heat table (back-filled from stored positions), ``alerts.acknowledged``, and a
        settings table that pins the heat grid's cell size.
+    3: the web server's users, API tokens, sessions and failed login attempts.
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ from storelens.storage.schema import ID_TYPE
 from storelens.storage.times import HOUR_US, from_us
 from storelens.storage.upsert import upsert_heat
 
-__all__ = ["HEAT_CELL_SETTING", "LATEST_VERSION", "current_version", "migrate_0_to_1", "migrate_1_to_2", "upgrade"]
+__all__ = [
+    "HEAT_CELL_SETTING",
+    "LATEST_VERSION",
+    "current_version",
+    "migrate_0_to_1",
+    "migrate_1_to_2",
+    "migrate_2_to_3",
+    "upgrade",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +198,57 @@ def _backfill_heat(conn: sa.Connection, heat: sa.Table, heat_cell_m: float) -> N
     logger.info("heat table back-filled from %d stored track points", total)
 
 
-MIGRATIONS: dict[int, Callable[[sa.Connection, float], None]] = {0: migrate_0_to_1, 1: migrate_1_to_2}
+def migrate_2_to_3(conn: sa.Connection, heat_cell_m: float) -> None:
+    """Add the web server's accounts: users, API tokens, sessions and failed login attempts."""
+    v3 = sa.MetaData()
+    sa.Table(
+        "users",
+        v3,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("password_hash", sa.Text, nullable=False),
+        sa.Column("created_us", sa.BigInteger, nullable=False),
+        sa.Index("ux_users_name", "name", unique=True),
+    )
+    sa.Table(
+        "api_tokens",
+        v3,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("user_id", ID_TYPE, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("created_us", sa.BigInteger, nullable=False),
+        sa.Index("ux_api_tokens_hash", "token_hash", unique=True),
+    )
+    sa.Table(
+        "sessions",
+        v3,
+        sa.Column("token_hash", sa.String(64), primary_key=True),
+        sa.Column("user_id", ID_TYPE, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("csrf_hash", sa.String(64), nullable=False),
+        sa.Column("created_us", sa.BigInteger, nullable=False),
+        sa.Column("expires_us", sa.BigInteger, nullable=False),
+        sa.Index("ix_sessions_expires", "expires_us"),
+    )
+    sa.Table(
+        "login_attempts",
+        v3,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("ts_us", sa.BigInteger, nullable=False),
+        sa.Column("username", sa.String(64), nullable=False),
+        sa.Column("client", sa.String(64), nullable=False),
+        sa.Index("ix_login_attempts_username", "username", "ts_us"),
+        sa.Index("ix_login_attempts_client", "client", "ts_us"),
+    )
+    v3.create_all(conn)
+
+
+MIGRATIONS: dict[int, Callable[[sa.Connection, float], None]] = {
+    0: migrate_0_to_1,
+    1: migrate_1_to_2,
+    2: migrate_2_to_3,
+}
 """Step from version ``v`` to ``v + 1``, keyed by ``v``."""
 LATEST_VERSION = max(MIGRATIONS) + 1
 

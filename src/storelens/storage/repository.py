@@ -501,14 +501,30 @@ class StoreDatabase:
         """Alerts raised in ``[start, end)``, in time order, with their ids and acknowledgement."""
         table = schema.alerts
         query = sa.select(table).where(*_in_range(table.c.ts_us, start, end)).order_by(table.c.ts_us, table.c.id)
-        return [
-            StoredAlert(
-                int(r.id),
-                Alert(from_us(r.ts_us), r.kind, r.zone, r.camera_id, r.track_id, r.message),
-                bool(r.acknowledged),
-            )
-            for r in self._read(query, "read alerts")
-        ]
+        return [_stored_alert(r) for r in self._read(query, "read alerts")]
+
+    def alert(self, alert_id: int) -> StoredAlert | None:
+        """The alert with this id, or None."""
+        table = schema.alerts
+        rows = self._read(sa.select(table).where(table.c.id == alert_id), f"read alert {alert_id}")
+        return _stored_alert(rows[0]) if rows else None
+
+    def open_alerts(self, limit: int | None = None) -> list[StoredAlert]:
+        """Alerts not acknowledged yet, newest first; at most ``limit`` of them."""
+        table = schema.alerts
+        query = (
+            sa.select(table)
+            .where(table.c.acknowledged.is_(False))
+            .order_by(table.c.ts_us.desc(), table.c.id.desc())
+            .limit(limit)
+        )
+        return [_stored_alert(r) for r in self._read(query, "read open alerts")]
+
+    def count_open_alerts(self) -> int:
+        """How many alerts are not acknowledged yet."""
+        table = schema.alerts
+        query = sa.select(sa.func.count()).select_from(table).where(table.c.acknowledged.is_(False))
+        return int(self._read(query, "count open alerts")[0][0])
 
     # ------------------------------------------------------------------ internals
 
@@ -617,6 +633,11 @@ class StoreDatabase:
         ]
         if rows:
             conn.execute(table.insert(), rows)
+
+
+def _stored_alert(r: sa.Row) -> StoredAlert:
+    alert = Alert(from_us(r.ts_us), r.kind, r.zone, r.camera_id, r.track_id, r.message)
+    return StoredAlert(int(r.id), alert, bool(r.acknowledged))
 
 
 def _copy_text_escape(value: str) -> str:

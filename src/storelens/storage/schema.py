@@ -1,4 +1,4 @@
-"""The current database schema (version 2), as SQLAlchemy Core tables shared by both engines.
+"""The current database schema (version 3), as SQLAlchemy Core tables shared by both engines.
 
 Types are chosen to behave identically on SQLite and PostgreSQL: times are BIGINT microseconds
 since the epoch, UTC (see :mod:`storelens.storage.times`); measurements are 8-byte floats
@@ -17,15 +17,19 @@ import sqlalchemy as sa
 __all__ = [
     "ID_TYPE",
     "alerts",
+    "api_tokens",
     "cameras",
     "heat",
     "line_crossings",
+    "login_attempts",
     "metadata",
     "minute_aggregates",
     "positions",
     "schema_version",
+    "sessions",
     "settings",
     "stores",
+    "users",
     "visits",
     "zone_visits",
 ]
@@ -48,7 +52,8 @@ settings = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
-"""Settings the stored data depends on (the heat grid's cell size), so a reopen cannot mix them."""
+"""Settings the stored data depends on (the heat grid's cell size), so a reopen cannot mix them,
+and shared state of the web server's workers (the siren)."""
 
 stores = sa.Table(
     "stores",
@@ -161,3 +166,51 @@ heat = sa.Table(
 )
 """Person-seconds and summed motion (metres) per floor cell and hour. The key starts with the
 hour so a heatmap over a time range is one index range scan; upserts target the same key."""
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ux_users_name", "name", unique=True),
+)
+"""People who may use the web API; ``password_hash`` is a salted scrypt hash (see storelens.api.passwords)."""
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("user_id", ID_TYPE, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ux_api_tokens_hash", "token_hash", unique=True),
+)
+"""Bearer tokens for scripts, stored as SHA-256 hex: a stolen database does not hand them out."""
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", ID_TYPE, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_hash", sa.String(64), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("expires_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_sessions_expires", "expires_us"),
+)
+"""Browser sessions: SHA-256 of the session cookie and of its CSRF token."""
+
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("ts_us", sa.BigInteger, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("client", sa.String(64), nullable=False),
+    sa.Index("ix_login_attempts_username", "username", "ts_us"),
+    sa.Index("ix_login_attempts_client", "client", "ts_us"),
+)
+"""Failed logins, per user name and client address, for throttling shared by every worker."""

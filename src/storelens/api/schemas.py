@@ -1,0 +1,305 @@
+"""Request and response bodies of the HTTP API (they make its OpenAPI schema).
+
+Times are ISO 8601 with their offset, on the store's clock; distances are floor metres.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storelens.api.accounts import NAME_PATTERN, Role
+
+__all__ = [
+    "AlertOut",
+    "CameraOut",
+    "CameraStatusOut",
+    "DwellOut",
+    "HeatmapOut",
+    "HistogramBin",
+    "LineOut",
+    "LiveOut",
+    "LoginIn",
+    "LoginOut",
+    "MeOut",
+    "NewTokenOut",
+    "OccupancyOut",
+    "PeakGrid",
+    "PositionOut",
+    "PositionsOut",
+    "SirenIn",
+    "SirenOut",
+    "StoreOut",
+    "SummaryOut",
+    "TokenIn",
+    "TokenOut",
+    "TrafficBucket",
+    "TrafficOut",
+    "TransitionOut",
+    "UserIn",
+    "UserOut",
+    "VisitorsOut",
+    "ZoneOut",
+    "ZoneReportOut",
+    "ZonesOut",
+]
+
+Point = tuple[float, float]
+
+
+class _In(BaseModel):
+    """Request bodies refuse unknown keys, so a typo is an error rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------ store layout
+
+
+class CameraOut(BaseModel):
+    id: str
+    fps: float | None = Field(description="Frame rate of the source, if set")
+    analysis_fps: float | None = Field(description="Frames analysed per second, if limited")
+    calibrated: bool
+
+
+class ZoneOut(BaseModel):
+    name: str
+    kind: str
+    polygon: list[Point]
+    categories: list[str]
+    min_dwell_s: float
+
+
+class LineOut(BaseModel):
+    name: str
+    kind: str
+    a: Point
+    b: Point
+    in_side: str | None
+
+
+class StoreOut(BaseModel):
+    name: str
+    timezone: str
+    outline: list[Point] | None = Field(description="Store walls, floor metres")
+    floor_plan_image: bool = Field(description="Whether GET /api/floor-plan serves a plan image")
+    metres_per_pixel: float | None
+    origin_px: Point | None
+    flip_y: bool
+    opening_hours: dict[str, list[str]] | None
+    heat_cell_m: float
+    cameras: list[CameraOut]
+    zones: list[ZoneOut]
+    lines: list[LineOut]
+
+
+class CameraStatusOut(BaseModel):
+    camera_id: str
+    name: str
+    fps: float | None = Field(description="Frames analysed per second, as stored by the last run")
+    in_config: bool
+    last_position_at: datetime | None = Field(description="Newest stored track point (within the last day)")
+    seconds_since_last_position: float | None
+    status: str = Field(description="'active': people seen in the last minute; 'quiet': not; 'no data': none today")
+
+
+# ------------------------------------------------------------------ live
+
+
+class OccupancyOut(BaseModel):
+    store: int = Field(description="People on the floor now (inside the outline)")
+    zones: dict[str, int]
+    as_of: datetime | None = Field(description="Time of the newest track point counted")
+
+
+class VisitorsOut(BaseModel):
+    entries: int
+    exits: int
+    last_week_entries: int = Field(description="Same weekday last week, up to the same time of day")
+    last_week_exits: int
+
+
+class SummaryOut(BaseModel):
+    generated_at: datetime
+    day_start: datetime
+    day_end: datetime
+    occupancy: OccupancyOut
+    visitors: VisitorsOut
+    passers_by: int
+    last_week_passers_by: int
+    capture_rate: float | None = Field(description="Entries / passers-by today; null without passers-by")
+    open_alerts: int
+    siren: bool
+
+
+class PositionOut(BaseModel):
+    track_id: int = Field(description="Anonymous id, unique within its camera")
+    x_m: float
+    y_m: float
+    ts: datetime
+
+
+class PositionsOut(BaseModel):
+    as_of: datetime | None
+    cameras: dict[str, list[PositionOut]]
+
+
+class AlertOut(BaseModel):
+    id: int
+    ts: datetime
+    kind: str
+    zone: str
+    camera_id: str
+    track_id: int | None
+    message: str
+    acknowledged: bool
+
+
+class LiveOut(BaseModel):
+    """What GET /api/live pushes on every change."""
+
+    summary: SummaryOut
+    alerts: list[AlertOut] = Field(description="Newest open alerts, newest first")
+    positions: PositionsOut
+
+
+# ------------------------------------------------------------------ reports
+
+
+class TrafficBucket(BaseModel):
+    start: datetime
+    entries: int
+    exits: int
+    passers_by: int
+    capture_rate: float | None
+
+
+class PeakGrid(BaseModel):
+    weekdays: list[str]
+    hours: list[int]
+    mean_entries: list[list[float]] = Field(description="[weekday][hour] mean entries per day of that weekday")
+    days: list[int] = Field(description="How many days of each weekday the range holds")
+
+
+class TrafficOut(BaseModel):
+    start: datetime
+    end: datetime
+    bucket: str
+    buckets: list[TrafficBucket]
+    totals: TrafficBucket
+    peak_grid: PeakGrid
+
+
+class HistogramBin(BaseModel):
+    from_s: float
+    to_s: float | None = Field(description="null: no upper bound")
+    visits: int
+
+
+class DwellOut(BaseModel):
+    mean: float
+    p25: float
+    p50: float
+    p75: float
+    p90: float
+    p95: float
+    max: float
+
+
+class ZoneReportOut(BaseModel):
+    name: str
+    kind: str | None = Field(description="null for zones no longer in the config")
+    visits: int
+    dwell_s: DwellOut | None
+    histogram: list[HistogramBin]
+
+
+class TransitionOut(BaseModel):
+    from_zone: str
+    to_zone: str
+    people: int
+
+
+class ZonesOut(BaseModel):
+    start: datetime
+    end: datetime
+    zones: list[ZoneReportOut]
+    transitions: list[TransitionOut]
+
+
+class HeatmapOut(BaseModel):
+    start: datetime = Field(description="Heat is kept per hour: the range widened to whole hours")
+    end: datetime
+    camera: str | None
+    cell_m: float
+    origin_xy_m: Point = Field(description="Floor corner of cell [0][0]")
+    rows: int
+    cols: int
+    seconds: list[list[float]] = Field(description="[row = floor y][col = floor x] person-seconds")
+    flow_dx: list[list[float]] = Field(description="Summed movement along x through the cell, metres")
+    flow_dy: list[list[float]]
+    total_person_s: float
+
+
+# ------------------------------------------------------------------ actions
+
+
+class SirenIn(_In):
+    on: bool
+
+
+class SirenOut(BaseModel):
+    on: bool
+    changed_at: datetime | None
+    changed_by: str | None
+
+
+# ------------------------------------------------------------------ accounts
+
+
+class LoginIn(_In):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class LoginOut(BaseModel):
+    user: str
+    role: Role
+    csrf_token: str = Field(description="Send as the X-CSRF-Token header with every POST, PUT and DELETE")
+    expires_at: datetime
+
+
+class MeOut(BaseModel):
+    user: str
+    role: Role
+    auth: str = Field(description="'session' (cookie) or 'token' (bearer)")
+
+
+class UserIn(_In):
+    name: str = Field(pattern=NAME_PATTERN)
+    role: Role
+    password: str = Field(max_length=1024)
+
+
+class UserOut(BaseModel):
+    name: str
+    role: Role
+    created: datetime
+
+
+class TokenIn(_In):
+    name: str = Field(pattern=NAME_PATTERN)
+    user: str = Field(pattern=NAME_PATTERN)
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    user: str
+    created: datetime
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="The bearer token; shown this once, only its hash is kept")

@@ -1,0 +1,111 @@
+"""Visitors and passers-by per local hour or day, capture rate, and the weekday x hour peak grid.
+
+Crossings are counted per UTC quarter hour in the database, then placed in local buckets here:
+every time zone's offset is a whole number of quarter hours, so each quarter falls in exactly
+one local hour, also in zones like Asia/Kolkata (+05:30) and across DST changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from storelens.analytics.records import Direction
+from storelens.api.schemas import PeakGrid, TrafficBucket, TrafficOut
+from storelens.api.timerange import TimeRange, local_midnight
+from storelens.config import WEEKDAYS, LineKind, StoreConfig
+from storelens.storage import schema
+from storelens.storage.engine import storage_errors
+from storelens.storage.times import MINUTE_US, from_us, to_us
+
+__all__ = ["BUCKETS", "MAX_HOURLY_DAYS", "QUARTER_US", "bucket_starts", "traffic"]
+
+QUARTER_US = 15 * MINUTE_US
+BUCKETS = ("hour", "day")
+MAX_HOURLY_DAYS = 93
+"""Longest range reported per hour (a quarter's worth of hours); longer ranges go per day."""
+
+
+def bucket_starts(r: TimeRange, bucket: str) -> list[datetime]:
+    """Starts (UTC) of the local hours or days that ``r`` touches, in order.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> from datetime import UTC
+    >>> r = TimeRange(datetime(2026, 1, 1, 4, 45, tzinfo=UTC), datetime(2026, 1, 1, 6, 0, tzinfo=UTC),
+    ...               ZoneInfo("Asia/Kolkata"))
+    >>> [t.astimezone(r.tz).strftime("%H:%M") for t in bucket_starts(r, "hour")]
+    ['10:00', '11:00']
+    """
+    local_start = r.start.astimezone(r.tz)
+    if bucket == "hour":
+        t = local_start.replace(minute=0, second=0, microsecond=0).astimezone(r.start.tzinfo)
+        step = timedelta(hours=1)
+        starts = []
+        while t < r.end:
+            starts.append(t)
+            t += step
+        return starts
+    last_day = (r.end - timedelta(microseconds=1)).astimezone(r.tz).date()
+    n_days = (last_day - local_start.date()).days + 1
+    return [local_midnight(local_start.date() + timedelta(days=i), r.tz) for i in range(n_days)]
+
+
+def _quarter_counts(engine: Engine, r: TimeRange) -> list[tuple[int, str, str, int]]:
+    t = schema.line_crossings
+    quarter = (t.c.ts_us // QUARTER_US).label("quarter")
+    query = (
+        sa.select(quarter, t.c.line, t.c.direction, sa.func.count())
+        .where(t.c.ts_us >= to_us(r.start), t.c.ts_us < to_us(r.end))
+        .group_by(quarter, t.c.line, t.c.direction)
+    )
+    with storage_errors(engine.url, "count line crossings"), engine.connect() as conn:
+        return [(int(q), line, direction, int(n)) for q, line, direction, n in conn.execute(query)]
+
+
+def _bucket(start: datetime, tz, counts: np.ndarray) -> TrafficBucket:
+    entries, exits, passers = (int(c) for c in counts)
+    return TrafficBucket(
+        start=start.astimezone(tz),
+        entries=entries,
+        exits=exits,
+        passers_by=passers,
+        capture_rate=entries / passers if passers else None,
+    )
+
+
+def traffic(config: StoreConfig, engine: Engine, r: TimeRange, bucket: str) -> TrafficOut:
+    """Counts per local ``bucket`` ("hour" or "day") over ``r``; lines classified as in :func:`crossing_totals`."""
+    passerby = {line.name for line in config.lines if line.kind is LineKind.PASSERBY}
+    starts = bucket_starts(r, bucket)
+    starts_us = np.array([to_us(s) for s in starts], dtype=np.int64)
+    counts = np.zeros((len(starts), 3), dtype=np.int64)  # entries, exits, passers-by
+    grid = np.zeros((7, 24))
+    for quarter, line, direction, n in _quarter_counts(engine, r):
+        q_us = quarter * QUARTER_US
+        column = 2 if line in passerby else (0 if direction == Direction.IN.value else 1)
+        counts[max(int(np.searchsorted(starts_us, q_us, "right")) - 1, 0), column] += n
+        if column == 0:
+            local = from_us(q_us).astimezone(r.tz)
+            grid[local.weekday(), local.hour] += n
+    first_day = r.start.astimezone(r.tz).date()
+    last_day = (r.end - timedelta(microseconds=1)).astimezone(r.tz).date()
+    days = np.zeros(7, dtype=np.int64)
+    for i in range((last_day - first_day).days + 1):
+        days[(first_day + timedelta(days=i)).weekday()] += 1
+    mean = np.divide(grid, days[:, None], out=np.zeros_like(grid), where=days[:, None] > 0)
+    return TrafficOut(
+        start=r.start.astimezone(r.tz),
+        end=r.end.astimezone(r.tz),
+        bucket=bucket,
+        buckets=[_bucket(s, r.tz, c) for s, c in zip(starts, counts)],
+        totals=_bucket(r.start, r.tz, counts.sum(axis=0)),
+        peak_grid=PeakGrid(
+            weekdays=list(WEEKDAYS),
+            hours=list(range(24)),
+            mean_entries=np.round(mean, 3).tolist(),
+            days=days.tolist(),
+        ),
+    )

@@ -1,0 +1,216 @@
+"""What the endpoints answer for the records of api_helpers.fill, and clean 4xx for bad input."""
+
+from __future__ import annotations
+
+import pytest
+from api_helpers import NOW, bearer, fixed_clock, store_config
+from fastapi.testclient import TestClient
+
+from storelens.api.app import create_app
+from storelens.api.context import ApiSettings
+from storelens.errors import StorageError
+from storelens.storage import open_database
+
+
+@pytest.fixture
+def viewer(client, tokens):
+    client.headers.update(bearer(tokens["vic"]))
+    return client
+
+
+def test_summary(viewer):
+    s = viewer.get("/api/summary").json()
+    assert s["day_start"] == "2026-03-04T00:00:00Z" and s["day_end"] == "2026-03-05T00:00:00Z"
+    assert s["visitors"] == {"entries": 3, "exits": 2, "last_week_entries": 2, "last_week_exits": 0}
+    assert s["passers_by"] == 10 and s["capture_rate"] == pytest.approx(0.3)
+    assert s["open_alerts"] == 1 and s["siren"] is False
+    # Three tracks in view a second ago: two in aisle_1, one on the pavement outside the store.
+    assert s["occupancy"]["store"] == 2
+    assert s["occupancy"]["zones"] == {"entrance": 0, "aisle_1": 2, "till": 0}
+    assert s["occupancy"]["as_of"].startswith("2026-03-04T14:59:59")
+
+
+def test_occupancy_fades_when_cameras_stop(make_client, tokens, clock):
+    client = make_client()
+    clock.advance(120)
+    s = client.get("/api/summary", headers=bearer(tokens["vic"])).json()
+    assert s["occupancy"]["store"] == 0 and s["occupancy"]["as_of"] is None
+    assert s["visitors"]["entries"] == 3  # today's counts stay
+
+
+def test_live_positions(viewer):
+    p = viewer.get("/api/positions/live").json()
+    tracks = {t["track_id"]: (t["x_m"], t["y_m"]) for t in p["cameras"]["door"]}
+    assert set(tracks) == {7, 8, 9} and tracks[8] == (8.0, 7.0) and tracks[9] == (-2.0, 5.0)
+
+
+def test_store_layout(viewer):
+    s = viewer.get("/api/store").json()
+    assert s["timezone"] == "Europe/London" and s["outline"][2] == [20.0, 10.0]
+    assert [z["name"] for z in s["zones"]] == ["entrance", "aisle_1", "till"]
+    assert {ln["name"]: ln["kind"] for ln in s["lines"]} == {"door": "entrance", "pavement": "passerby"}
+    assert s["cameras"] == [{"id": "door", "fps": 10.0, "analysis_fps": None, "calibrated": True}]
+    assert viewer.get("/api/floor-plan").status_code == 404
+
+
+def test_camera_status(viewer):
+    (camera,) = viewer.get("/api/cameras").json()
+    assert camera["camera_id"] == "door" and camera["name"] == "Door" and camera["fps"] == 10.0
+    assert camera["status"] == "active" and 0 <= camera["seconds_since_last_position"] < 2
+
+
+def test_traffic_per_hour_and_day(viewer):
+    t = viewer.get("/api/traffic").json()
+    assert len(t["buckets"]) == 24 and t["totals"]["entries"] == 3 and t["totals"]["passers_by"] == 10
+    by_hour = {b["start"][11:13]: b for b in t["buckets"]}
+    assert by_hour["10"]["entries"] == 1 and by_hour["14"]["entries"] == 1 and by_hour["14"]["exits"] == 2
+    assert t["peak_grid"]["days"] == [0, 0, 1, 0, 0, 0, 0]
+    assert t["peak_grid"]["mean_entries"][2][10] == 1.0  # Wednesday 10:00
+    week = viewer.get("/api/traffic", params={"from": "2026-02-23", "to": "2026-03-05", "bucket": "day"}).json()
+    assert len(week["buckets"]) == 10 and week["totals"]["entries"] == 6
+    assert week["peak_grid"]["days"][2] == 2  # two Wednesdays: their entries are averaged
+    assert week["peak_grid"]["mean_entries"][2][14] == 1.0  # (1 + 1) / 2
+
+
+def test_traffic_buckets_follow_the_local_clock(make_client, tokens):
+    """Europe/London moves to BST at 01:00 on 2026-03-29: that day has 23 local hours, no 01:00."""
+    client = make_client()
+    day = client.get("/api/traffic", params={"from": "2026-03-29", "to": "2026-03-30"}, headers=bearer(tokens["vic"]))
+    starts = [b["start"] for b in day.json()["buckets"]]
+    assert len(starts) == 23 and starts[0] == "2026-03-29T00:00:00Z" and starts[1] == "2026-03-29T02:00:00+01:00"
+
+
+def test_zones(viewer):
+    z = viewer.get("/api/zones").json()
+    zones = {zone["name"]: zone for zone in z["zones"]}
+    assert zones["aisle_1"]["visits"] == 3 and zones["aisle_1"]["kind"] == "aisle"
+    assert zones["aisle_1"]["dwell_s"]["p50"] == 40.0 and zones["aisle_1"]["dwell_s"]["max"] == 100.0
+    histogram = {b["from_s"]: b["visits"] for b in zones["aisle_1"]["histogram"]}
+    assert histogram[5.0] == 1 and histogram[30.0] == 1 and histogram[60.0] == 1 and sum(histogram.values()) == 3
+    assert zones["entrance"]["visits"] == 1 and zones["till"]["dwell_s"]["mean"] == 5.0
+    assert {(t["from_zone"], t["to_zone"], t["people"]) for t in z["transitions"]} == {
+        ("entrance", "aisle_1", 1),
+        ("aisle_1", "till", 1),
+    }
+
+
+def test_heatmap_json_and_png(viewer):
+    h = viewer.get("/api/heatmap").json()
+    assert h["start"] == "2026-03-04T00:00:00Z" and h["total_person_s"] > 0
+    assert len(h["seconds"]) == h["rows"] and len(h["seconds"][0]) == h["cols"] == len(h["flow_dx"][0])
+    png = viewer.get("/api/heatmap.png", params={"flow": "false", "camera": "door"})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    unknown = viewer.get("/api/heatmap", params={"camera": "roof"})
+    assert unknown.status_code == 422 and "unknown camera 'roof'" in unknown.json()["detail"]
+
+
+def test_alerts_and_acknowledging_them(client, tokens):
+    manager = bearer(tokens["mia"])
+    alerts = client.get("/api/alerts", headers=manager).json()
+    assert [a["kind"] for a in alerts] == ["queue", "restricted"]  # newest first
+    (open_alert,) = client.get("/api/alerts", params={"state": "open"}, headers=manager).json()
+    acked = client.post(f"/api/alerts/{open_alert['id']}/ack", headers=manager)
+    assert acked.status_code == 200 and acked.json()["acknowledged"] is True
+    assert client.get("/api/alerts", params={"state": "open"}, headers=manager).json() == []
+    assert client.get("/api/summary", headers=manager).json()["open_alerts"] == 0
+    missing = client.post("/api/alerts/999/ack", headers=manager)
+    assert missing.status_code == 404 and missing.json()["detail"] == "no alert with id 999"
+
+
+def test_siren_state_is_shared_through_the_database(make_client, tokens):
+    first, second = make_client(), make_client()  # two server processes on one database
+    assert first.put("/api/siren", json={"on": True}, headers=bearer(tokens["mia"])).status_code == 200
+    state = second.get("/api/siren", headers=bearer(tokens["vic"])).json()
+    assert state["on"] is True and state["changed_by"] == "mia"
+    assert second.get("/api/summary", headers=bearer(tokens["vic"])).json()["siren"] is True
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "message"),
+    [
+        ("GET", "/api/traffic", {"params": {"from": "yesterday"}}, 422, "'yesterday' is not an ISO date"),
+        ("GET", "/api/zones", {"params": {"to": "2026-13-01"}}, 422, "is not an ISO date"),
+        ("GET", "/api/alerts", {"params": {"from": "2026-03-04T09:00+99:00"}}, 422, "is not an ISO date"),
+        ("GET", "/api/heatmap", {"params": {"from": "0001-01-01T00:00+01:00"}}, 422, "is not an ISO date"),
+        ("GET", "/api/traffic", {"params": {"from": "2026-03-05", "to": "2026-03-04"}}, 422, "must be before"),
+        (
+            "GET",
+            "/api/traffic",
+            {"params": {"from": "2020-01-01", "to": "2026-01-01", "bucket": "day"}},
+            422,
+            "longer than 400 days",
+        ),
+        ("GET", "/api/traffic", {"params": {"from": "2025-09-01", "bucket": "hour"}}, 422, "use bucket=day"),
+        ("GET", "/api/traffic", {"params": {"bucket": "week"}}, 422, None),
+        ("GET", "/api/alerts", {"params": {"limit": "0"}}, 422, None),
+        ("GET", "/api/alerts", {"params": {"state": "closed"}}, 422, None),
+        ("GET", "/api/heatmap.png", {"params": {"flow": "maybe"}}, 422, None),
+        ("POST", "/api/alerts/0/ack", {}, 422, None),
+        ("POST", "/api/alerts/99999999999999999999999/ack", {}, 422, None),
+        ("POST", "/api/alerts/abc/ack", {}, 422, None),
+        ("PUT", "/api/siren", {"json": {"on": "perhaps"}}, 422, None),
+        ("PUT", "/api/siren", {"json": {"on": True, "volume": 11}}, 422, None),
+        ("PUT", "/api/siren", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 422, None),
+        ("PUT", "/api/siren", {}, 422, None),
+        ("POST", "/api/login", {"json": {"username": "x" * 65, "password": "p"}}, 422, None),
+        ("POST", "/api/login", {"json": ["vic"]}, 422, None),
+        ("POST", "/api/login", {"content": b"username=vic&password=x"}, 422, None),
+        ("POST", "/api/tokens", {"json": {"name": "has space", "user": "vic"}}, 422, None),
+        ("POST", "/api/tokens", {"json": {"name": "t", "user": "nobody"}}, 404, "no user 'nobody'"),
+        ("DELETE", "/api/tokens/12345", {}, 404, "no token with id 12345"),
+        ("DELETE", "/api/users/nobody", {}, 404, "no user 'nobody'"),
+    ],
+)
+def test_bad_input_gets_a_clear_4xx(shared_client, tokens, method, path, kwargs, status, message):
+    kwargs = dict(kwargs)
+    headers = {**bearer(tokens["alice"]), **kwargs.pop("headers", {})}
+    response = shared_client.request(method, path, headers=headers, **kwargs)
+    assert response.status_code == status, response.text[:300]
+    if message:
+        assert message in response.json()["detail"]
+
+
+def test_database_failure_is_503_and_bugs_a_bare_500(db_url, tokens, monkeypatch):
+    db = open_database(db_url)
+    app = create_app(store_config(), db, ApiSettings(static_dir=None, max_age_s=0.0), clock=fixed_clock())
+    with TestClient(app, raise_server_exceptions=False) as client:
+
+        def down(*_args, **_kwargs):
+            raise StorageError("cannot read zone visits in sqlite:///secret/path.db: disk I/O error")
+
+        monkeypatch.setattr(db, "zone_visits", down)
+        response = client.get("/api/zones", headers=bearer(tokens["vic"]))
+        assert response.status_code == 503 and "secret" not in response.text
+
+        def bug(*_args, **_kwargs):
+            raise KeyError("internal detail")
+
+        monkeypatch.setattr(db, "zone_visits", bug)
+        response = client.get("/api/zones", headers=bearer(tokens["vic"]))
+        assert response.status_code == 500 and response.json() == {"detail": "internal server error"}
+    db.close()
+
+
+def test_today_follows_the_clock(make_client, tokens):
+    """Default ranges are today on the store's clock (late evening in London is still today)."""
+    client = make_client()
+    clock = client.app.state.context.clock
+    clock.advance(8 * 3600 + 59 * 60)  # 23:59 local
+    assert client.get("/api/traffic", headers=bearer(tokens["vic"])).json()["start"] == "2026-03-04T00:00:00Z"
+    clock.advance(120)
+    t = client.get("/api/traffic", headers=bearer(tokens["vic"])).json()
+    assert t["start"] == "2026-03-05T00:00:00Z" and t["totals"]["entries"] == 0
+    assert NOW.isoformat() == "2026-03-04T15:00:00+00:00"
+
+
+def test_oversized_bodies_are_refused_unread(shared_client, tokens):
+    big = b'{"username": "vic", "password": "' + b"x" * 70_000 + b'"}'
+    login = shared_client.post("/api/login", content=big, headers={"content-type": "application/json"})
+    assert login.status_code == 413 and "too large" in login.json()["detail"]
+    chunks = (b"x" * 10_000 for _ in range(10))  # no Content-Length: sent chunked
+    siren = shared_client.put("/api/siren", content=chunks, headers=bearer(tokens["mia"]))
+    assert siren.status_code == 413
+    small = (part for part in (b'{"on": ', b"false}"))
+    headers = {**bearer(tokens["mia"]), "content-type": "application/json"}
+    assert shared_client.put("/api/siren", content=small, headers=headers).status_code == 200
