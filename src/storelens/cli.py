@@ -95,6 +95,27 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="server processes (default 1; e.g. one per core)")
     p.set_defaults(func=_cmd_serve)
     _add_account_parsers(sub)
+
+    p = sub.add_parser("demo", help="a simulated shop with a week of history and a live feed, on the dashboard")
+    p.add_argument("--dir", type=Path, help="folder for the demo's config and database (default: user data dir)")
+    p.add_argument("--cameras", type=int, default=4, help="simulated cameras, 2-8 (default 4)")
+    p.add_argument("--days", type=int, default=7, help="days of history to fill (default 7)")
+    p.add_argument("--hours", type=float, default=4.0, help="length of the live feed, hours (default 4)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same shoppers")
+    p.add_argument("--host", default="127.0.0.1", help="dashboard address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="dashboard port (default 8080)")
+    p.add_argument("--no-serve", action="store_true", help="run the feed without the dashboard")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("eval-sim", help="score tracking, fusion and analytics on a simulated store with exact truth")
+    p.add_argument("--cameras", type=int, default=4, help="simulated cameras, 2-8 (default 4)")
+    p.add_argument("--hours", type=float, default=1.0, help="simulated hours (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same result")
+    p.add_argument("--start", type=_utc, help="UTC start (default: the busiest hour of the past week)")
+    p.add_argument("-o", "--out", type=Path, default=Path("out/eval-sim"), help="folder for config and database")
+    p.add_argument("--db", help="database URL (default: SQLite in the output folder, emptied first)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_cmd_eval_sim)
     return parser
 
 
@@ -255,6 +276,30 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         access_log=args.verbose,
     )
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from storelens.demo import DemoOptions, run_demo
+
+    if not 2 <= args.cameras <= 8:
+        raise ConfigError(f"--cameras must be 2 to 8, got {args.cameras}")
+    options = DemoOptions(
+        directory=args.dir, cameras=args.cameras, days=args.days, hours=args.hours, seed=args.seed,
+        host=args.host, port=args.port, serve=not args.no_serve,
+    )
+    return run_demo(options)
+
+
+def _cmd_eval_sim(args: argparse.Namespace) -> int:
+    from storelens.eval.sim_score import evaluate_simulation
+
+    if not 2 <= args.cameras <= 8:
+        raise ConfigError(f"--cameras must be 2 to 8, got {args.cameras}")
+    if args.hours <= 0:
+        raise ConfigError(f"--hours must be positive, got {args.hours}")
+    score = evaluate_simulation(args.out, args.cameras, args.hours * 3600, args.seed, args.start, args.db)
+    print(json.dumps(score.to_dict(), indent=2) if args.json else score.text())
     return 0
 
 

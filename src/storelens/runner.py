@@ -369,7 +369,7 @@ def run_store(
         live = any(is_live_uri(config.cameras[c].source) for c in wanted)
     if fusion is None:
         exits = tuple(np.asarray(z.polygon, dtype=np.float64) for z in config.zones if str(z.kind) == "entrance")
-        fusion = FusionConfig(latency_s=FusionConfig.latency_s if live else math.inf, exits_m=exits)
+        fusion = FusionConfig(latency_s=FusionConfig().latency_s if live else math.inf, exits_m=exits)
     store = _StoreVisitors(spec, db, lock, wanted, fusion, coverage_m) if len(wanted) > 1 else None
     opener = open_camera or _open_configured_camera
     jobs = [

@@ -1,0 +1,258 @@
+"""Score what storelens stored for a simulated store against the simulator's exact truth.
+
+The truth comes from the simulated positions themselves (`storelens.sim.truth`), never from
+constants: the same seed gives the same people, and the pipeline (detections -> tracking ->
+fusion -> analytics -> storage) is judged on what it wrote to the database.
+
+* Line counts: counted crossings per line and direction against the exact crossings.
+* Zone dwell: each true zone stay is paired with the stored stay in the same zone that overlaps
+  it most in time (one to one); the error is relative to the true dwell.
+* Occupancy: people on the store floor at each whole second, from the stored fused positions
+  (a track counts while it has a point inside the outline in that second), against the truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from storelens.analytics.records import LineCrossing, ZoneVisit
+from storelens.fusion import STORE_CAMERA_ID
+from storelens.geometry.polygons import points_in_polygon
+from storelens.sim import truth
+from storelens.sim.layout import SimStore
+from storelens.sim.people_log import PeopleLog
+from storelens.storage.models import TrackPoints
+
+__all__ = ["LineScore", "SimScore", "ZoneDwellScore", "evaluate_simulation", "score_simulation"]
+
+TRACK_TAIL_S = 60.0
+"""Records of the last visitors are stamped up to this long after the simulation's end."""
+
+MIN_VISIT_OVERLAP = 0.3
+"""Least time IoU at which a stored zone stay can be the same stay as a true one."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineScore:
+    """Counted against true crossings of one line in one direction."""
+
+    line: str
+    direction: str
+    truth: int
+    measured: int
+
+    @property
+    def error(self) -> float:
+        """Relative count error (0 when both are 0)."""
+        return abs(self.measured - self.truth) / self.truth if self.truth else float(self.measured > 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneDwellScore:
+    """Stays in one zone: how many, how many were paired, and the dwell errors of the pairs."""
+
+    zone: str
+    truth_visits: int
+    measured_visits: int
+    matched: int
+    median_truth_dwell_s: float
+    median_measured_dwell_s: float
+    median_abs_error_s: float
+    median_rel_error: float
+
+
+@dataclass(frozen=True, slots=True)
+class SimScore:
+    """Everything `score_simulation` measured."""
+
+    lines: list[LineScore] = field(default_factory=list)
+    zones: list[ZoneDwellScore] = field(default_factory=list)
+    dwell_median_rel_error: float = float("nan")
+    """Median relative dwell error over every paired stay of the scored zones."""
+    occupancy_abs_error_p95: float = float("nan")
+    occupancy_abs_error_max: float = float("nan")
+    occupancy_truth_max: int = 0
+    visitors_truth: int = 0
+
+    def line(self, name: str, direction: str) -> LineScore:
+        return next(s for s in self.lines if s.line == name and s.direction == direction)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["lines"] = [asdict(s) | {"error": round(s.error, 4)} for s in self.lines]
+        return out
+
+    def text(self) -> str:
+        rows = ["line                 dir  truth  measured  error"]
+        rows += [f"{s.line:<20} {s.direction:<4} {s.truth:>5}  {s.measured:>8}  {s.error:6.1%}" for s in self.lines]
+        rows.append("")
+        rows.append("zone                 stays(true/stored/paired)  median dwell true/stored  median error")
+        rows += [
+            f"{z.zone:<20} {z.truth_visits:>5}/{z.measured_visits:<5}/{z.matched:<5}          "
+            f"{z.median_truth_dwell_s:6.1f}/{z.median_measured_dwell_s:6.1f} s       "
+            f"{z.median_abs_error_s:5.1f} s ({z.median_rel_error:.1%})"
+            for z in self.zones
+        ]
+        rows.append("")
+        rows.append(f"visitors (true entries): {self.visitors_truth}")
+        rows.append(f"median dwell error over all paired stays: {self.dwell_median_rel_error:.1%}")
+        rows.append(
+            f"store occupancy error: p95 {self.occupancy_abs_error_p95:.1f}, max {self.occupancy_abs_error_max:.0f} "
+            f"people (true peak {self.occupancy_truth_max})"
+        )
+        return "\n".join(rows)
+
+
+def score_simulation(
+    store: SimStore,
+    log: PeopleLog,
+    crossings: Sequence[LineCrossing],
+    zone_visits: Sequence[ZoneVisit],
+    positions: TrackPoints,
+    zones: Sequence[str] | None = None,
+    end_s: float | None = None,
+) -> SimScore:
+    """Compare stored records of a simulated run with the truth of the same simulation.
+
+    Args:
+        store, log: The simulation.
+        crossings, zone_visits, positions: What the run stored (fused, camera "store").
+        zones: Zones whose dwell is scored; None: those with a minimum dwell (displays, queue).
+        end_s: Score up to this many seconds after the start (default: the whole log). Stays
+            still open at the end are left out on both sides.
+    """
+    end_s = log.n_frames / log.fps if end_s is None else end_s
+    scored_zones = [z for z in store.zones if (z.name in zones if zones is not None else z.min_dwell_s > 0)]
+    true_cross = truth.line_crossings(log, store.lines)
+    lines = []
+    for line in store.lines:
+        for direction in ("in", "out"):
+            measured = sum(1 for c in crossings if c.line == line.name and c.direction.value == direction)
+            lines.append(LineScore(line.name, direction, true_cross.count(line.name, direction), measured))
+    entrance = [line.name for line in store.lines if line.kind == "entrance"]
+    visitors = sum(true_cross.count(name, "in") for name in entrance)
+    zone_scores, rel_errors = _score_zones(log, scored_zones, zone_visits, end_s)
+    occ_err, occ_truth_max = _occupancy_errors(store, log, positions)
+    return SimScore(
+        lines=lines,
+        zones=zone_scores,
+        dwell_median_rel_error=float(np.median(rel_errors)) if len(rel_errors) else float("nan"),
+        occupancy_abs_error_p95=float(np.percentile(occ_err, 95)) if len(occ_err) else float("nan"),
+        occupancy_abs_error_max=float(occ_err.max()) if len(occ_err) else float("nan"),
+        occupancy_truth_max=occ_truth_max,
+        visitors_truth=visitors,
+    )
+
+
+def _seconds(ts: datetime, start: datetime) -> float:
+    return (ts - start) / timedelta(seconds=1)
+
+
+def _score_zones(
+    log: PeopleLog, zones: Sequence, stored: Sequence[ZoneVisit], end_s: float
+) -> tuple[list[ZoneDwellScore], np.ndarray]:
+    true_visits = truth.zone_visits(log, zones)
+    last_s = (log.n_frames - 1) / log.fps
+    scores, all_rel = [], []
+    for zone in zones:
+        hit = (true_visits.zone == zone.name) & (true_visits.exit_s < min(end_s, last_s))
+        t0, t1 = true_visits.enter_s[hit], true_visits.exit_s[hit]
+        mine = [v for v in stored if v.zone == zone.name]
+        m0 = np.array([_seconds(v.enter_ts, log.start) for v in mine])
+        m1 = np.array([_seconds(v.exit_ts, log.start) for v in mine])
+        keep = m1 < end_s if len(mine) else np.zeros(0, bool)
+        m0, m1 = m0[keep], m1[keep]
+        rows, cols = _pair_by_overlap(t0, t1, m0, m1)
+        true_dwell, got_dwell = t1[rows] - t0[rows], m1[cols] - m0[cols]
+        abs_err = np.abs(got_dwell - true_dwell)
+        rel = abs_err / np.maximum(true_dwell, 1e-9)
+        all_rel.append(rel)
+        scores.append(
+            ZoneDwellScore(
+                zone=zone.name,
+                truth_visits=len(t0),
+                measured_visits=len(m0),
+                matched=len(rows),
+                median_truth_dwell_s=_median(t1 - t0),
+                median_measured_dwell_s=_median(m1 - m0),
+                median_abs_error_s=_median(abs_err),
+                median_rel_error=_median(rel),
+            )
+        )
+    return scores, np.concatenate(all_rel) if all_rel else np.zeros(0)
+
+
+def _median(values: np.ndarray) -> float:
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+def _pair_by_overlap(t0: np.ndarray, t1: np.ndarray, m0: np.ndarray, m1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One-to-one pairs of true and stored stays maximising time IoU (pairs below the floor dropped)."""
+    if len(t0) == 0 or len(m0) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    inter = np.clip(np.minimum(t1[:, None], m1[None, :]) - np.maximum(t0[:, None], m0[None, :]), 0, None)
+    union = np.maximum(t1[:, None], m1[None, :]) - np.minimum(t0[:, None], m0[None, :])
+    iou = inter / np.maximum(union, 1e-9)
+    rows, cols = linear_sum_assignment(-iou)
+    ok = iou[rows, cols] >= MIN_VISIT_OVERLAP
+    return rows[ok], cols[ok]
+
+
+def _occupancy_errors(store: SimStore, log: PeopleLog, positions: TrackPoints) -> tuple[np.ndarray, int]:
+    """|stored - true| people on the store floor at each whole second of the log."""
+    true_counts = truth.occupancy(log, store)[truth.STORE_KEY]
+    step = max(int(round(log.fps)), 1)
+    seconds = np.arange(0, log.n_frames, step)
+    true_at = true_counts[seconds]
+    start_us = int(log.start.timestamp() * 1e6)
+    sec = (positions.ts_us - start_us) // 1_000_000
+    inside = points_in_polygon(positions.floor_xy_m, np.asarray(store.outline)) if len(positions) else np.zeros(0, bool)
+    ok = inside & (sec >= 0) & (sec < len(seconds))
+    pairs = np.unique(np.stack([sec[ok], positions.track_id[ok]], axis=1), axis=0) if ok.any() else np.zeros((0, 2))
+    stored_at = np.bincount(pairs[:, 0].astype(np.int64), minlength=len(seconds))[: len(seconds)]
+    return np.abs(stored_at - true_at).astype(np.float64), int(true_at.max()) if len(true_at) else 0
+
+
+def evaluate_simulation(
+    directory: Path,
+    n_cameras: int = 4,
+    duration_s: float = 3600.0,
+    seed: int = 0,
+    start: datetime | None = None,
+    url: str | None = None,
+) -> SimScore:
+    """Simulate a store, run the full pipeline on its cameras into a fresh database, and score it.
+
+    Args:
+        directory: Folder for the simulated store's config and (default) SQLite database,
+            which is emptied first.
+        n_cameras, duration_s, seed, start: The simulation (see `make_scenario`).
+        url: Database instead of SQLite in ``directory`` (it should be empty: records already
+            there would be scored too).
+    """
+    from storelens.runner import open_store_database
+    from storelens.sim.scenario import make_scenario
+
+    scenario = make_scenario(directory, n_cameras=n_cameras, start=start, duration_s=duration_s, seed=seed)
+    if url is None:
+        db_path = directory / "eval-sim.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{db_path}"
+    log = scenario.log
+    begin, end = log.start, log.start + timedelta(seconds=duration_s + TRACK_TAIL_S)
+    with open_store_database(scenario.config, url) as db:
+        scenario.run(db)
+        return score_simulation(
+            scenario.store,
+            log,
+            db.line_crossings(begin, end),
+            db.zone_visits(begin, end),
+            db.positions(begin, end, camera_id=STORE_CAMERA_ID),
+        )

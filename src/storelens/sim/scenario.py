@@ -1,0 +1,134 @@
+"""A simulated store ready to run: its config on disk, its people, and cameras to open.
+
+`Scenario.open_camera` stands in for `storelens.sources.open_source` and `Scenario.detector`
+for the person detector, so `storelens.runner.run_store` runs tracking, fusion, analytics and
+storage on the simulation exactly as it does on video.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from storelens.config import StoreConfig, load_config
+from storelens.config.cameras import CameraConfig
+from storelens.errors import ConfigError
+from storelens.fusion import FusionConfig
+from storelens.fusion.coverage import floor_coverage
+from storelens.runner import CameraRun, run_store
+from storelens.sim.arrivals import TrafficProfile
+from storelens.sim.detector import SimDetector
+from storelens.sim.layout import SimStore, build_store
+from storelens.sim.people import simulate_people
+from storelens.sim.people_log import PeopleLog
+from storelens.sim.source import SimSource
+from storelens.sim.store_config import write_store_config
+from storelens.storage import StoreDatabase
+
+__all__ = ["Scenario", "busy_hour_start", "make_scenario"]
+
+
+def busy_hour_start(store: SimStore, profile: TrafficProfile, before: datetime) -> datetime:
+    """Start of the profile's busiest hour in the last week before ``before`` (store local time)."""
+    weekday, hour = profile.busiest_hour()
+    local = before.astimezone(ZoneInfo(store.timezone)).replace(minute=0, second=0, microsecond=0)
+    start = local.replace(hour=hour) - timedelta(days=(local.weekday() - weekday) % 7)
+    return start if start < local else start - timedelta(days=7)
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """One simulation: the store, its written config, everyone's positions and the detector.
+
+    Attributes:
+        store: Layout and cameras.
+        config: The store config the pipeline reads (written to ``config_path``).
+        config_path: Where it was written.
+        log: Everyone's floor position at every frame.
+        detector: Boxes each camera's detector would report.
+        live: Cameras deliver frames at wall-clock pace.
+    """
+
+    store: SimStore
+    config: StoreConfig
+    config_path: Path
+    log: PeopleLog
+    detector: SimDetector
+    live: bool = False
+    _opened: list[SimSource] = field(default_factory=list, init=False, repr=False)
+
+    def open_camera(self, camera_id: str, camera: CameraConfig, start_time: datetime | None) -> SimSource:
+        """The simulated camera's frames (its own clock: frame 0 is the simulation's start)."""
+        try:
+            sim_camera = self.store.cameras[camera_id]
+        except KeyError:
+            raise ConfigError(f"camera {camera_id}: not a camera of the simulated store") from None
+        source = SimSource(sim_camera, self.log.n_frames, self.log.start, live=self.live)
+        self._opened.append(source)
+        return source
+
+    def stop(self) -> None:
+        """End every camera opened so far (from any thread): a live run then finishes and saves."""
+        for source in self._opened:
+            source.close()
+
+    def fusion_config(self) -> FusionConfig:
+        """Fusion for this store: people leave the cameras' world only along the street."""
+        latency = FusionConfig().latency_s if self.live else math.inf
+        return FusionConfig(latency_s=latency, exits_m=(np.asarray(self.store.street.polygon, dtype=np.float64),))
+
+    def coverage_m(self) -> dict[str, np.ndarray]:
+        """Floor each camera sees well, from its exact calibration."""
+        return {
+            cid: floor_coverage(cam.camera, cam.width, cam.height) for cid, cam in self.store.cameras.items()
+        }
+
+    def run(self, db: StoreDatabase) -> list[CameraRun]:
+        """Every camera through tracking, fusion, analytics and into ``db``."""
+        return run_store(
+            self.config,
+            db,
+            self.detector,
+            open_camera=self.open_camera,
+            live=self.live,
+            fusion=self.fusion_config(),
+            coverage_m=self.coverage_m(),
+        )
+
+
+def make_scenario(
+    directory: Path,
+    n_cameras: int = 4,
+    start: datetime | None = None,
+    duration_s: float = 3600.0,
+    seed: int = 0,
+    profile: TrafficProfile | None = None,
+    fps: float = 5.0,
+    live: bool = False,
+) -> Scenario:
+    """Build the store, simulate its people and write its config (and floor plan) to ``directory``.
+
+    Args:
+        directory: Folder for ``store.yaml`` and the floor-plan image (created if needed).
+        n_cameras: 2 to 8.
+        start: UTC time of the first frame; None: the start of the busiest hour of the past week.
+        duration_s: Simulated seconds.
+        seed: Same seed, same people, same detections.
+        profile: Traffic by weekday and hour; None: the default shop.
+        fps: Frame rate of the simulation and its cameras.
+        live: Cameras pace frames to the wall clock.
+    """
+    profile = profile or TrafficProfile()
+    store = build_store(n_cameras)
+    if start is None:
+        start = busy_hour_start(store, profile, datetime.now(ZoneInfo("UTC")))
+    directory.mkdir(parents=True, exist_ok=True)
+    path = write_store_config(store, directory)
+    log = simulate_people(store, start, duration_s, fps=fps, seed=seed, profile=profile)
+    detector = SimDetector(log, store.cameras, seed=seed)
+    return Scenario(store, load_config(path), path, log, detector, live)
