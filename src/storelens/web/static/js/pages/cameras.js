@@ -1,0 +1,56 @@
+// Cameras: each camera's status from GET /api/cameras (refreshed every 5 s while shown), with
+// its calibration from the store config.
+
+import {api} from '../api.js';
+import {fmtDuration, h, notice, setChildren} from '../util.js';
+
+const REFRESH_MS = 5000;
+const STATUS_TEXT = {active: 'online', quiet: 'quiet', 'no data': 'no data'};
+
+export function createCamerasPage(app) {
+  const {store, fmt} = app;
+  const calibrated = new Map(store.cameras.map((c) => [c.id, c]));
+  const message = h('div', {id: 'cameras-message'});
+  const tableBox = h('div', {});
+  const updated = h('span', {class: 'muted small'});
+  let timer = 0;
+
+  const el = h('section', {'aria-label': 'Cameras'},
+    h('div', {class: 'page-head'}, h('h1', {}, 'Cameras'), updated),
+    message,
+    h('div', {class: 'card'}, tableBox,
+      h('p', {class: 'muted small'},
+        '"Online": people seen in the last minute. "Quiet": running, but nobody seen for a minute (or stopped). ',
+        'Status comes from the newest stored track point; the server does not report camera errors or frames.')));
+
+  async function load() {
+    try {
+      const cams = await api('/api/cameras');
+      setChildren(message);
+      updated.textContent = `updated ${fmt.time(new Date().toISOString())}`;
+      if (!cams.length) { setChildren(tableBox, notice('empty', 'No cameras in the store config or the database.')); return; }
+      setChildren(tableBox, h('div', {class: 'table-wrap'}, h('table', {class: 'table table-stack', id: 'cameras-table'},
+        h('thead', {}, h('tr', {}, ['Camera', 'Status', 'Frames/s', 'Calibrated', 'Last person seen', 'Ago']
+          .map((t, i) => h('th', {class: i === 2 || i === 5 ? 'num' : ''}, t)))),
+        h('tbody', {}, cams.map((c) => {
+          const cfg = calibrated.get(c.camera_id);
+          return h('tr', {dataset: {camera: c.camera_id}},
+            h('td', {}, h('strong', {}, c.name), c.name !== c.camera_id ? h('div', {class: 'muted small'}, c.camera_id) : null,
+              c.in_config ? null : h('div', {class: 'muted small'}, 'not in the config')),
+            h('td', {'data-label': 'Status'}, h('span', {class: `badge status-${c.status.replace(' ', '-')}`}, STATUS_TEXT[c.status] || c.status)),
+            h('td', {class: 'num', 'data-label': 'Frames/s'}, c.fps === null ? '–' : c.fps.toFixed(1)),
+            h('td', {'data-label': 'Calibrated'}, cfg ? (cfg.calibrated ? 'yes' : 'no') : '–'),
+            h('td', {'data-label': 'Last person seen'}, c.last_position_at ? fmt.full(c.last_position_at) : 'not today'),
+            h('td', {class: 'num', 'data-label': 'Ago'}, c.seconds_since_last_position === null ? '–' : fmtDuration(c.seconds_since_last_position)));
+        })))));
+    } catch (err) {
+      setChildren(message, notice('error', `Cannot load cameras: ${err.message}.`));
+    }
+  }
+
+  return {
+    el,
+    show() { load(); clearInterval(timer); timer = setInterval(load, REFRESH_MS); },
+    hide() { clearInterval(timer); timer = 0; },
+  };
+}

@@ -1,0 +1,145 @@
+// Traffic: visitors in / out and passers-by per hour or day, capture rate, and the
+// weekday x hour grid of mean entries (when the store is busiest).
+
+import {api} from '../api.js';
+import {barChart, heatColour, heatText} from '../charts.js';
+import {rangeDays, rangeParams, rangePicker} from '../range.js';
+import {fmtInt, fmtPct, h, notice, setChildren} from '../util.js';
+
+const MAX_HOURLY_DAYS = 93;
+const COLOURS = {entries: '#2563eb', exits: '#93c5fd', passers: '#94a3b8', capture: '#16a34a'};
+
+function shortDay(isoDate) {
+  const [y, m, d] = isoDate.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return `${t.toLocaleDateString('en-GB', {weekday: 'short', timeZone: 'UTC'})} ${d}`;
+}
+
+export function createTrafficPage(app) {
+  let bucket = 'auto';
+  let loadedKey = null;
+  let request = 0;
+  let stopCharts = [];
+
+  const bucketButtons = ['hour', 'day'].map((b) => h('button', {
+    type: 'button', class: 'seg', dataset: {bucket: b},
+    onclick: () => { bucket = b; load(); },
+  }, b === 'hour' ? 'Per hour' : 'Per day'));
+  const message = h('div', {id: 'traffic-message'});
+  const totals = h('div', {class: 'kpis kpis-4', id: 'traffic-totals'});
+  const charts = h('div', {class: 'report-grid'});
+  const peak = h('div', {class: 'card', id: 'peak-card'});
+  const el = h('section', {'aria-label': 'Traffic'},
+    h('div', {class: 'page-head'}, h('h1', {}, 'Traffic')),
+    h('div', {class: 'card toolbar'}, rangePicker(app),
+      h('div', {class: 'segmented', role: 'group', 'aria-label': 'Bucket'}, bucketButtons)),
+    message, totals, charts, peak);
+
+  function chosenBucket() {
+    const days = rangeDays(app.range);
+    if (days > MAX_HOURLY_DAYS) return 'day';
+    if (bucket === 'auto') return days <= 2 ? 'hour' : 'day';
+    return bucket;
+  }
+
+  function key() {
+    return JSON.stringify([rangeParams(app.range), chosenBucket()]);
+  }
+
+  async function load() {
+    const b = chosenBucket();
+    for (const btn of bucketButtons) {
+      btn.setAttribute('aria-pressed', String(btn.dataset.bucket === b));
+      btn.disabled = btn.dataset.bucket === 'hour' && rangeDays(app.range) > MAX_HOURLY_DAYS;
+    }
+    loadedKey = key();
+    const mine = ++request;
+    setChildren(message, notice('loading', 'Loading…'));
+    try {
+      const t = await api('/api/traffic', {params: {...rangeParams(app.range), bucket: b}});
+      if (mine !== request) return;
+      render(t);
+    } catch (err) {
+      if (mine !== request) return;
+      clear();
+      setChildren(message, notice('error', `Cannot load traffic: ${err.message}.`));
+      el.dataset.state = 'error';
+    }
+  }
+
+  function clear() {
+    stopCharts.forEach((stop) => stop());
+    stopCharts = [];
+    setChildren(totals);
+    setChildren(charts);
+    setChildren(peak);
+    peak.hidden = true;
+  }
+
+  function render(t) {
+    clear();
+    const tot = t.totals;
+    const empty = !(tot.entries || tot.exits || tot.passers_by);
+    el.dataset.state = empty ? 'empty' : 'ready';
+    setChildren(message, empty ? notice('empty', 'No data for this range: no line crossings were counted.') : null);
+    const card = (label, value, sub) => h('div', {class: 'card kpi'}, h('div', {class: 'kpi-label'}, label),
+      h('div', {class: 'kpi-value'}, value), h('div', {class: 'kpi-sub'}, sub || ''));
+    setChildren(totals,
+      card('Visitors in', fmtInt(tot.entries)),
+      card('Visitors out', fmtInt(tot.exits)),
+      card('Passers-by', fmtInt(tot.passers_by)),
+      card('Capture rate', fmtPct(tot.capture_rate, 1), tot.capture_rate === null ? 'no passers-by counted' : 'visitors in / passers-by'));
+    if (empty) return;
+
+    const singleDay = rangeDays(app.range) === 1;
+    let buckets = t.buckets;
+    if (t.bucket === 'hour') {  // hours before the first and after the last crossing: left out
+      const busy = buckets.map((b) => b.entries + b.exits + b.passers_by > 0);
+      buckets = buckets.slice(busy.indexOf(true), busy.lastIndexOf(true) + 1);
+    }
+    const labels = buckets.map((b) => (t.bucket === 'day' ? shortDay(b.start.slice(0, 10))
+      : singleDay ? b.start.slice(11, 13) : `${shortDay(b.start.slice(0, 10))} ${b.start.slice(11, 13)}h`));
+    const visitorsBox = h('div', {class: 'card'}, h('h2', {}, `Visitors and passers-by per ${t.bucket}`));
+    const captureBox = h('div', {class: 'card'}, h('h2', {}, `Capture rate per ${t.bucket}`),
+      h('p', {class: 'muted small'}, 'Share of passers-by who came in; empty where nobody passed.'));
+    charts.append(visitorsBox, captureBox);
+    stopCharts.push(barChart(visitorsBox, {
+      title: 'Visitors and passers-by', labels, integer: true, format: fmtInt,
+      series: [
+        {name: 'visitors in', values: buckets.map((b) => b.entries), colour: COLOURS.entries},
+        {name: 'visitors out', values: buckets.map((b) => b.exits), colour: COLOURS.exits},
+        {name: 'passers-by', values: buckets.map((b) => b.passers_by), colour: COLOURS.passers},
+      ],
+    }));
+    stopCharts.push(barChart(captureBox, {
+      title: 'Capture rate', labels, format: (v) => fmtPct(v),
+      series: [{name: 'capture rate', values: buckets.map((b) => b.capture_rate), colour: COLOURS.capture}],
+    }));
+    renderPeak(t.peak_grid);
+  }
+
+  function renderPeak(g) {
+    peak.hidden = false;
+    const max = Math.max(0, ...g.mean_entries.flat());
+    const cap = (w) => w.charAt(0).toUpperCase() + w.slice(1);
+    const days = g.days.map((n, i) => `${cap(g.weekdays[i])} ${n}`).filter((_, i) => g.days[i]);
+    // Only the hours from the first to the last with visitors on any weekday.
+    const used = g.hours.map((_, j) => g.mean_entries.some((row) => row[j] > 0));
+    const cols = g.hours.map((hr, j) => [hr, j]).slice(used.indexOf(true), used.lastIndexOf(true) + 1);
+    const head = h('tr', {}, h('th', {}, ''), cols.map(([hr]) => h('th', {class: 'num'}, String(hr).padStart(2, '0'))));
+    const rows = g.weekdays.map((wd, i) => h('tr', {class: g.days[i] ? '' : 'muted-row'},
+      h('th', {scope: 'row'}, cap(wd).slice(0, 3)),
+      cols.map(([hr, j]) => {
+        const v = g.mean_entries[i][j];
+        return h('td', {class: 'peak-cell', title: `${cap(wd)} ${hr}:00 · ${v} visitors in on average`,
+          style: {background: heatColour(v, max), color: heatText(v, max)}}, v ? (v >= 10 ? Math.round(v) : +v.toFixed(1)) : '');
+      })));
+    setChildren(peak, h('h2', {}, 'Busiest hours: mean visitors in per weekday and hour'),
+      h('p', {class: 'muted small'}, `Averaged over the days of each weekday in the range (${days.join(', ') || 'none'}). Darker: busier.`),
+      max > 0 ? h('div', {class: 'table-wrap'}, h('table', {class: 'peak-grid', id: 'peak-grid'}, h('thead', {}, head), h('tbody', {}, rows)))
+        : notice('empty', 'No visitors in this range.'));
+  }
+
+  app.addEventListener('range', () => { if (!el.hidden) load(); });
+  return {el, show() { if (loadedKey !== key()) load(); }};
+}

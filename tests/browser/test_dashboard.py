@@ -1,0 +1,304 @@
+"""The dashboard in a real browser: Chromium (Debian's, through Playwright) against a real uvicorn server.
+
+Logs in through the form, checks the Live page's counts and that a crossing written by another
+process shows within 2 s, draws every page at 1280x800 and 390x844 (screenshots in
+``tests/browser/artifacts/``), acknowledges an alert as a manager, and checks that a viewer
+cannot. Skips when Chromium or the ``playwright`` package is missing (never downloads a browser).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("STORELENS_CHROMIUM", "/usr/bin/chromium"))
+"""Debian's Chromium; set STORELENS_CHROMIUM to use another Chromium binary."""
+if not CHROMIUM.is_file():
+    pytest.skip(
+        f"{CHROMIUM} not found: install Debian's browser with 'apt-get install chromium' to run the browser tests",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is not installed: pip install -e '.[test]'"
+)
+expect = sync_api.expect
+
+from dashboard_data import NOW, PASSWORDS, add_live_people, make_database, serving
+
+from storelens.analytics.records import Alert, Direction, LineCrossing
+from storelens.storage import open_database
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+PAGES = ("live", "heatmap", "traffic", "zones", "cameras")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """(base URL, database URL) of a server on a filled database, clock fixed at NOW."""
+    db_url = make_database(tmp_path_factory.mktemp("dashboard") / "store.db")
+    with serving(db_url) as base:
+        yield base, db_url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def open_page(browser, viewport=DESKTOP):
+    """A fresh page (own cookies) that records script errors in ``page.errors``."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda err: page.errors.append(str(err)))
+    return page
+
+
+def log_in(page, base: str, user: str) -> None:
+    page.goto(f"{base}/login.html")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORDS[user])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    expect(page.locator("#kpi-entries")).not_to_have_text("–")
+
+
+def summary(page, base: str) -> dict:
+    response = page.request.get(f"{base}/api/summary")
+    assert response.ok
+    return response.json()
+
+
+def test_login_form(server, browser, artifacts):
+    base, _ = server
+    page = open_page(browser, PHONE)
+    page.goto(f"{base}/")
+    assert page.url == f"{base}/login.html"  # no session: sent to the login page
+    page.screenshot(path=artifacts / "login-390x844.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=artifacts / "login-1280x800.png", full_page=True)
+    page.fill("#username", "mia")
+    page.fill("#password", "not-her-password")
+    page.click("button[type=submit]")
+    expect(page.locator("#login-message")).to_have_text("Wrong user name or password.")
+    page.fill("#password", PASSWORDS["mia"])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    expect(page.locator("#page-live h1")).to_have_text("Live")
+    expect(page.locator("#user-name")).to_have_text("mia")
+    assert page.errors == []
+    page.context.close()
+
+
+def test_live_page_shows_counts_and_updates_within_two_seconds(server, browser):
+    base, db_url = server
+    page = open_page(browser)
+    log_in(page, base, "mia")
+    s = summary(page, base)
+    entries = s["visitors"]["entries"]
+    assert s["occupancy"]["store"] == 4
+    expect(page.locator("#kpi-entries")).to_have_text(str(entries))
+    expect(page.locator("#kpi-exits")).to_have_text(str(s["visitors"]["exits"]))
+    expect(page.locator("#kpi-inside")).to_have_text("4")
+    expect(page.locator("#kpi-passers")).to_have_text(f"{s['passers_by']:,}")
+    expect(page.locator("#zone-occupancy li[data-zone=aisle_1] .zone-count")).to_have_text("2")
+    expect(page.locator(".floor-canvas")).to_have_attribute("data-people", "5")  # 4 inside, 1 on the pavement
+    expect(page.locator("#live-status")).to_have_attribute("data-mode", "live")  # on the event stream
+
+    with open_database(db_url) as pipeline:  # another writer, as `storelens run` would be
+        pipeline.add_line_crossings([LineCrossing("door", "door", 9001, NOW - timedelta(seconds=0.5), Direction.IN)])
+        add_live_people(pipeline, NOW - timedelta(seconds=0.2), moved_m=0.3, extra=[(9001, (1.5, 3.5))])
+        written = time.monotonic()
+    expect(page.locator("#kpi-entries")).to_have_text(str(entries + 1), timeout=2000)
+    expect(page.locator("#kpi-inside")).to_have_text("5", timeout=2000)
+    expect(page.locator(".floor-canvas")).to_have_attribute("data-people", "6", timeout=2000)
+    assert time.monotonic() - written < 2.0
+    expect(page.locator("#zone-occupancy li[data-zone=entrance] .zone-count")).to_have_text("1")
+    assert page.errors == []
+    page.context.close()
+
+
+def test_live_page_polls_when_the_event_stream_fails(server, browser):
+    base, db_url = server
+    page = open_page(browser)
+    page.route("**/api/live", lambda route: route.abort())  # e.g. a proxy that drops event streams
+    log_in(page, base, "vic")
+    expect(page.locator("#live-status")).to_have_attribute("data-mode", "polling")
+    entries = summary(page, base)["visitors"]["entries"]
+    expect(page.locator("#kpi-entries")).to_have_text(str(entries))
+    with open_database(db_url) as pipeline:
+        pipeline.add_line_crossings([LineCrossing("door", "door", 9002, NOW - timedelta(seconds=0.4), Direction.IN)])
+        written = time.monotonic()
+    expect(page.locator("#kpi-entries")).to_have_text(str(entries + 1), timeout=2000)
+    assert time.monotonic() - written < 2.0
+    assert page.errors == []
+    page.context.close()
+
+
+def heatmap_is_drawn(page) -> bool:
+    """Whether the heatmap image loaded and has many colours (not a blank or broken image)."""
+    return page.evaluate(
+        """() => {
+            const img = document.getElementById('heatmap-img');
+            if (!img.complete || img.naturalWidth === 0) return false;
+            const c = document.createElement('canvas');
+            c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const ctx = c.getContext('2d');
+            ctx.drawImage(img, 0, 0);
+            const data = ctx.getImageData(0, 0, c.width, c.height).data;
+            const colours = new Set();
+            for (let i = 0; i < data.length; i += 4 * 7) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+            return colours.size > 20;
+        }"""
+    )
+
+
+def check_page(page, name: str) -> None:
+    """Wait until ``name`` has drawn its data, and check what it shows."""
+    root = page.locator(f"#page-{name}")
+    expect(root).to_be_visible()
+    if name == "live":
+        expect(page.locator("#alerts-list li[data-alert-id]").first).to_be_visible()
+    elif name == "heatmap":
+        expect(root).to_have_attribute("data-state", "ready")
+        assert heatmap_is_drawn(page)
+        rows = page.locator("#heat-zones tbody tr")
+        expect(rows).to_have_count(5)
+        expect(rows.first.locator(".badge-hot")).to_have_count(1)
+    elif name == "traffic":
+        expect(root).to_have_attribute("data-state", "ready")
+        expect(page.locator("#page-traffic svg rect").nth(10)).to_be_attached()  # charts draw on the next frame
+        expect(page.locator("#peak-grid td").first).to_be_visible()
+    elif name == "zones":
+        expect(root).to_have_attribute("data-state", "ready")
+        expect(page.locator("#zones-table tbody tr")).to_have_count(5)
+        expect(page.locator("#transitions")).to_be_visible()
+        expect(page.locator("#page-zones svg rect").first).to_be_attached()
+    elif name == "cameras":
+        expect(page.locator("#cameras-table tbody tr")).to_have_count(2)
+        expect(page.locator("#cameras-table tr[data-camera=door] .badge")).to_have_text("online")
+
+
+@pytest.mark.parametrize("size", ["1280x800", "390x844"])
+def test_every_page_draws_and_is_screenshot(server, browser, artifacts, size):
+    base, _ = server
+    phone = size == "390x844"
+    page = open_page(browser, PHONE if phone else DESKTOP)
+    log_in(page, base, "mia")
+    for name in PAGES:
+        if phone:  # the nav is folded behind the menu button
+            expect(page.locator(f"#nav a[data-page={name}]")).to_be_hidden()
+            page.click("#nav-toggle")
+        page.click(f"#nav a[data-page={name}]")
+        check_page(page, name)
+        page.screenshot(path=artifacts / f"{name}-{size}.png", full_page=True)
+    if phone:
+        page.click("#nav-toggle")
+        page.screenshot(path=artifacts / f"nav-open-{size}.png")
+    page.click("#nav a[data-page=traffic]")
+    page.click("#page-traffic .presets button[data-days='7']")
+    expect(page.locator("#page-traffic .seg[data-bucket=day]")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#page-traffic h2").first).to_have_text("Visitors and passers-by per day")
+    expect(page.locator("#page-traffic svg rect").nth(10)).to_be_attached()
+    expect(page.locator("#peak-grid tbody tr:first-child td").first).to_be_visible()
+    page.screenshot(path=artifacts / f"traffic-7-days-{size}.png", full_page=True)
+    assert page.errors == []
+    page.context.close()
+
+
+def test_empty_range_says_so(server, browser):
+    base, _ = server
+    page = open_page(browser)
+    log_in(page, base, "vic")
+    page.click("#nav a[data-page=heatmap]")
+    expect(page.locator("#page-heatmap")).to_have_attribute("data-state", "ready")
+    page.fill("#page-heatmap input[name=from]", "2026-01-05")
+    page.fill("#page-heatmap input[name=to]", "2026-01-06")
+    expect(page.locator("#heatmap-message")).to_contain_text("No data for this range")
+    page.click("#nav a[data-page=traffic]")  # the range is shared by the report pages
+    expect(page.locator("#traffic-message")).to_contain_text("No data for this range")
+    page.click("#nav a[data-page=zones]")
+    expect(page.locator("#zones-message")).to_contain_text("No data for this range")
+    assert page.errors == []
+    page.context.close()
+
+
+def test_viewer_sees_alerts_but_cannot_acknowledge_or_switch_the_siren(server, browser):
+    base, _ = server
+    page = open_page(browser)
+    log_in(page, base, "vic")
+    alerts = page.locator("#alerts-list li[data-alert-id]")
+    expect(alerts.first).to_be_visible()
+    expect(page.locator(".ack-btn")).to_have_count(0)
+    expect(page.locator("#siren-toggle")).to_have_count(0)
+    alert_id = alerts.first.get_attribute("data-alert-id")
+    statuses = page.evaluate(
+        """async (id) => {
+            const csrf = document.cookie.match(/storelens_csrf=([^;]+)/)[1];
+            const headers = {'X-CSRF-Token': csrf, 'Content-Type': 'application/json'};
+            const ack = await fetch(`/api/alerts/${id}/ack`, {method: 'POST', headers});
+            const siren = await fetch('/api/siren', {method: 'PUT', headers, body: JSON.stringify({on: true})});
+            return [ack.status, siren.status];
+        }""",
+        alert_id,
+    )
+    assert statuses == [403, 403]
+    page.context.close()
+
+
+def test_manager_acknowledges_an_alert(server, browser, artifacts):
+    base, db_url = server
+    with open_database(db_url) as pipeline:
+        (new_id,) = pipeline.add_alerts([Alert(NOW, "restricted", "stockroom", "back", 7, "test: stockroom door open")])
+    page = open_page(browser)
+    log_in(page, base, "mia")
+    item = page.locator(f"#alerts-list li[data-alert-id='{new_id}']")
+    expect(item).to_contain_text("test: stockroom door open")
+    open_before = summary(page, base)["open_alerts"]
+    expect(page.locator("#kpi-alerts")).to_have_text(str(open_before))
+    item.locator(".ack-btn").click()
+    expect(item).to_have_count(0, timeout=2000)
+    expect(page.locator("#alerts-flash")).to_contain_text("Acknowledged")
+    expect(page.locator("#kpi-alerts")).to_have_text(str(open_before - 1))
+    with open_database(db_url) as db:
+        assert db.alert(new_id).acknowledged
+    page.reload()  # the server's state, not just the page's
+    expect(page.locator("#alerts-list li[data-alert-id]").first).to_be_visible()
+    expect(item).to_have_count(0)
+    assert page.errors == []
+    page.context.close()
+
+
+def test_manager_switches_the_siren(server, browser, artifacts):
+    base, _ = server
+    page = open_page(browser)
+    log_in(page, base, "mia")
+    expect(page.locator("#siren-state")).to_have_text("OFF")
+    page.click("#siren-toggle")
+    expect(page.locator("#siren-state")).to_have_text("ON")
+    assert page.request.get(f"{base}/api/siren").json()["on"] is True
+    expect(page.locator("#siren-sound")).to_have_attribute("data-beeping", "true")  # an alert is still open
+    expect(page.locator("#alarm")).to_contain_text("siren on")
+    expect(page.locator("#siren-who")).to_contain_text("by mia")
+    page.screenshot(path=artifacts / "live-siren-on-1280x800.png")
+    page.click("#siren-toggle")
+    expect(page.locator("#siren-state")).to_have_text("OFF")
+    expect(page.locator("#siren-sound")).to_have_attribute("data-beeping", "false")
+    assert page.request.get(f"{base}/api/siren").json()["on"] is False
+    assert page.errors == []
+    page.context.close()
