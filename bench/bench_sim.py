@@ -59,7 +59,8 @@ def main() -> None:
     camera_frames = sum(r.frames for r in runs if r.camera_id != STORE_CAMERA_ID)
     print(score.text())
     print()
-    print(f"people simulated: {len(log.persons)} ({log.start:%a %Y-%m-%d %H:%M} UTC, {args.hours:g} h, seed {args.seed})")
+    when = f"{log.start:%a %Y-%m-%d %H:%M} UTC, {args.hours:g} h, seed {args.seed}"
+    print(f"people simulated: {len(log.persons)} ({when})")
     print(f"simulate people: {t_sim:.1f} s; pipeline (detections, tracking, fusion, analytics, storage): "
           f"{t_run:.1f} s for {camera_frames} camera-frames = {camera_frames / t_run:.0f} camera-frames/s; "
           f"scoring {t_score:.1f} s; total {t_sim + t_run + t_score:.1f} s")

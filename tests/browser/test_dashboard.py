@@ -27,10 +27,10 @@ sync_api = pytest.importorskip(
 )
 expect = sync_api.expect
 
-from dashboard_data import NOW, PASSWORDS, add_live_people, make_database, serving
+from dashboard_data import NOW, PASSWORDS, add_live_people, make_database, serving  # noqa: E402  (after the skips)
 
-from storelens.analytics.records import Alert, Direction, LineCrossing
-from storelens.storage import open_database
+from storelens.analytics.records import Alert, Direction, LineCrossing  # noqa: E402
+from storelens.storage import open_database  # noqa: E402
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 DESKTOP = {"width": 1280, "height": 800}
@@ -162,7 +162,9 @@ def heatmap_is_drawn(page) -> bool:
             ctx.drawImage(img, 0, 0);
             const data = ctx.getImageData(0, 0, c.width, c.height).data;
             const colours = new Set();
-            for (let i = 0; i < data.length; i += 4 * 7) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+            for (let i = 0; i < data.length; i += 4 * 7) {
+                colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+            }
             return colours.size > 20;
         }"""
     )
