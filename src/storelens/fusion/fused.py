@@ -40,13 +40,14 @@ class TrackLinks:
 
 @dataclass(frozen=True, slots=True)
 class FusedFrame:
-    """The store's visitors at one tick (columnar, one row per visitor seen by some camera).
+    """The store's visitors at one tick (columnar, one row per visitor seen by some camera, or held).
 
     Attributes:
         ts: Tick time, UTC; every frame of the tick was captured at most one tick before it.
         global_id: (n,) int64 visitor id, unique in the store and never reused.
         xy_m: (n, 2) float64 floor position, metres: the inverse-variance weighted mean of the
-            cameras that see the visitor.
+            cameras that see the visitor (with ``FusionConfig.hold_lost_s``, visitors hidden for
+            a moment are rows too: where they were last seen, ``camera_count`` 0).
         sigma_m: (n,) float64 standard error of that position, metres.
         camera_count: (n,) int64 how many cameras contributed.
         links: Camera tracks behind the rows.

@@ -22,7 +22,8 @@ in standard deviations of both sides (each observation's ``sigma_m`` plus ``mode
    while no camera sees both are one person seen twice; the younger id is folded into the older.
 5. **Confirmation.** Given the cameras' floor coverage, a visitor is reported once as many
    cameras as ``confirm_cameras`` (or as cover its position, if fewer) have seen it at once:
-   one camera's false detection where others look too never becomes a visitor.
+   one camera's false detection where others look too never becomes a visitor. With
+   ``confirm_after_s``, one camera following it that long is enough too.
 
 Positions are inverse-variance means of the cameras that see the visitor. A visitor no camera
 sees is kept ``max_lost_s`` (or ``max_lost_inside_s`` when it vanished away from every exit),
@@ -104,6 +105,13 @@ class FusionConfig:
         appearance_weight: Weight of appearance distance (1 - cosine) in matching; a tie-breaker.
         confirm_cameras: Cameras that must see a new visitor at the same time before it is
             reported, where at least that many cameras cover the floor (``coverage_m``).
+        confirm_after_s: A visitor seen this long in all (ticks with some camera seeing it,
+            summed) is reported however few cameras saw it at once: in a crowd, or behind a
+            shelf, the second camera may never see that person. ``inf``: only ``confirm_cameras``.
+        hold_lost_s: A reported visitor no camera sees is still reported this long, where it was
+            last seen (``camera_count`` 0), unless that is at an exit (when ``exits_m`` are
+            given): someone hidden for a moment behind a shelf or another person is still in the
+            store. 0: only visitors some camera sees this tick.
     """
 
     tick_s: float = 0.2
@@ -123,6 +131,8 @@ class FusionConfig:
     exits_m: tuple[Polygon, ...] = ()
     appearance_weight: float = 0.5
     confirm_cameras: int = 2
+    confirm_after_s: float = math.inf
+    hold_lost_s: float = 0.0
 
 
 @dataclass(slots=True)
@@ -135,12 +145,13 @@ class _Visitors:
     last_s: np.ndarray  # last time some camera saw the visitor
     last_xy: np.ndarray  # where
     confirmed: np.ndarray  # reported: seen by enough cameras once
+    seen_s: np.ndarray  # how long some camera has seen the visitor, summed over ticks
     appearance: np.ndarray  # (n, d) unit vectors, zeros when unknown
 
     @classmethod
     def empty(cls) -> _Visitors:
         z = np.zeros
-        return cls(z(0, np.int64), z((0, 4)), z((0, 3)), z(0), z((0, 2)), z(0, bool), z((0, 0), np.float32))
+        return cls(z(0, np.int64), z((0, 4)), z((0, 3)), z(0), z((0, 2)), z(0, bool), z(0), z((0, 0), np.float32))
 
     def __len__(self) -> int:
         return len(self.gid)
@@ -269,12 +280,23 @@ class StoreFusion:
         u, z, r, count = _fuse_groups(row[acc], obs.xy[acc], obs.var[acc], len(v))
         v.last_s[u] = t
         v.last_xy[u] = z
+        v.seen_s[u] += cfg.tick_s
         self._learn_appearance(obs, row[acc], acc, u)
         self._confirm(u, z, count)
         shown = v.confirmed[u]
         linked = v.confirmed[row[acc]]
         links = TrackLinks(self._cam_names[obs.cam[acc[linked]]], obs.tid[acc[linked]], v.gid[row[acc[linked]]])
-        frame = FusedFrame(from_us(t_us), v.gid[u[shown]], z[shown], np.sqrt(r[shown]), count[shown], links)
+        gid, xy, sigma, n_cam = v.gid[u[shown]], z[shown], np.sqrt(r[shown]), count[shown]
+        if cfg.hold_lost_s > 0:
+            lost = v.confirmed & (v.last_s < t) & (t - v.last_s <= cfg.hold_lost_s + 1e-9)
+            lost = np.flatnonzero(lost & ~self._at_exit(v.last_xy) if cfg.exits_m else lost)
+            if len(lost):
+                order = np.argsort(np.concatenate([gid, v.gid[lost]]), kind="stable")
+                gid = np.concatenate([gid, v.gid[lost]])[order]
+                xy = np.concatenate([xy, v.last_xy[lost]])[order]
+                sigma = np.concatenate([sigma, np.sqrt(v.cov[lost, 0])])[order]
+                n_cam = np.concatenate([n_cam, np.zeros(len(lost), np.int64)])[order]
+        frame = FusedFrame(from_us(t_us), gid, xy, sigma, n_cam, links)
         seen_by = np.zeros(len(v), np.int64)
         np.bitwise_or.at(seen_by, row[acc], np.left_shift(1, obs.cam[acc]))
         self._merge_duplicates(u, z, r, seen_by[u], t)
@@ -479,6 +501,7 @@ class StoreFusion:
             last_s=np.full(k, t),
             last_xy=z,
             confirmed=np.zeros(k, bool),
+            seen_s=np.zeros(k),
             appearance=_unit_rows(app, k, app.shape[1]),
         )
         self._next_id += k
@@ -504,7 +527,7 @@ class StoreFusion:
         new = np.flatnonzero(~v.confirmed[u])
         if len(new):
             needed = np.minimum(self.config.confirm_cameras, np.maximum(cameras_covering(z[new], self._coverage), 1))
-            v.confirmed[u[new]] = count[new] >= needed
+            v.confirmed[u[new]] = (count[new] >= needed) | (v.seen_s[u[new]] >= self.config.confirm_after_s - 1e-9)
 
     def _merge_duplicates(self, u: np.ndarray, z: np.ndarray, r: np.ndarray, seen_by: np.ndarray, t: float) -> None:
         """Fold a visitor into an older one it has coincided with, in disjoint cameras, for long enough.
@@ -528,6 +551,7 @@ class StoreFusion:
             young, old = np.fromiter(gone, np.int64), np.fromiter(gone.values(), np.int64)
             self._bindings.relabel(young, old)
             v.confirmed[np.searchsorted(v.gid, old)] |= v.confirmed[np.searchsorted(v.gid, young)]
+            v.seen_s[np.searchsorted(v.gid, old)] += v.seen_s[np.searchsorted(v.gid, young)]
             self._v = v.select(~np.isin(v.gid, list(gone)))
             pairs = {p: s for p, s in pairs.items() if p[0] not in gone and p[1] not in gone}
         self._together = pairs

@@ -39,6 +39,12 @@ STANDING_HEIGHT_M = (1.0, 2.3)
 mostly people cut off by something in front of them (their "foot point" is their waist) or
 false detections, and land metres from where anyone stands."""
 
+TOP_CUT_SHARE = 0.15
+"""A box whose top edge is this close to the image's top edge (share of the box's height) may be
+a person whose head is cut off by the frame: its bottom edge is still their feet, and its height
+only a lower bound, so only the upper limit of ``standing_m`` applies to it. (Tracked boxes are
+smoothed, so a cut box's top wanders a few pixels either side of the edge.)"""
+
 _STEP_PX = 0.5
 """Half-step of the finite differences that measure metres per pixel."""
 
@@ -149,7 +155,9 @@ def observations_from_tracks(
 
     Dropped: people off the floor, and (with a full camera model) boxes whose height does not
     fit a person standing where their bottom edge lands (`apparent_height_m` outside
-    ``standing_m``): their floor position would be wrong by metres.
+    ``standing_m``): their floor position would be wrong by metres. A box reaching the top of the
+    image (`TOP_CUT_SHARE`) is only held to the upper limit: the frame, not an obstacle, may cut
+    that person off, and their feet are still at its bottom.
 
     Args:
         tracks: Tracked boxes of one frame (``track_id`` set).
@@ -167,6 +175,8 @@ def observations_from_tracks(
     if standing_m is not None and isinstance(mapper, PinholeCamera) and ok.any():
         height = np.full(len(ok), np.nan)
         height[ok] = apparent_height_m(mapper, tracks.xyxy_px[ok], xy[ok])
-        ok &= (height >= standing_m[0]) & (height <= standing_m[1])
+        b = tracks.xyxy_px.astype(np.float64)
+        top_cut = b[:, 1] <= TOP_CUT_SHARE * (b[:, 3] - b[:, 1])
+        ok &= ((height >= standing_m[0]) | top_cut) & (height <= standing_m[1])
     app = None if tracks.appearance is None or tracks.appearance.shape[1] == 0 else tracks.appearance[ok]
     return CameraObservations(tracks.camera_id, tracks.ts, tracks.track_id[ok], xy[ok], sigma[ok], app)

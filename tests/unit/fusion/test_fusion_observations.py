@@ -65,6 +65,23 @@ def test_tracks_become_observations_and_cut_off_boxes_are_dropped():
     assert len(observations_from_tracks(_tracks(boxes), CAM, standing_m=None)) == 3
 
 
+def test_a_box_cut_off_by_the_top_of_the_image_keeps_its_feet():
+    steep = looking_camera((0.0, 0.0, 3.0), (0.0, 1.5))  # the top of its image is 3.5 m away
+    person = np.array([[0.0, 3.0]])
+    foot = steep.floor_to_image(person)[0]
+    h = pixels_per_metre(steep, person)[0]
+    cut = [foot[0] - 30, 0.0, foot[0] + 30, foot[1]]  # head above the frame
+    assert apparent_height_m(steep, [cut], person)[0] < 1.0
+    obs = observations_from_tracks(_tracks([cut]), steep)
+    np.testing.assert_allclose(obs.xy_m, person, atol=1e-6)
+    # As short but clear of the top edge: a person cut off by something in front.
+    near = np.array([[0.0, 2.0]])
+    foot, h = steep.floor_to_image(near)[0], pixels_per_metre(steep, near)[0]
+    low = [foot[0] - 30, foot[1] - 0.6 * h, foot[0] + 30, foot[1]]
+    assert low[1] > 0.15 * 0.6 * h
+    assert len(observations_from_tracks(_tracks([low]), steep)) == 0
+
+
 def test_coverage_is_the_floor_the_camera_sees():
     polygon = floor_coverage(CAM, 1280, 720)
     inside = np.array([[0.0, 6.0], [0.0, 3.0]])

@@ -170,6 +170,32 @@ def test_where_two_cameras_look_one_camera_alone_is_not_enough():
     assert all((5.0, 5.0) not in p for p in positions)
 
 
+def test_one_camera_following_a_visitor_long_enough_confirms_it():
+    square = np.array([[0, 0], [10, 0], [10, 10], [0, 10]], dtype=float)
+    coverage = {"a": square, "b": square}
+    frames = []
+    for k in range(10):
+        frames += [frame("a", k, {1: (5.0, 5.0)}), frame("b", k, {})]  # b looks there but never sees 1
+    config = FusionConfig(latency_s=math.inf, confirm_after_s=1.0)
+    out = run(StoreFusion(config, ["a", "b"], coverage), frames)
+    shown = [len(f) for f in out]
+    seen_s = np.arange(1, len(out) + 1) * config.tick_s
+    assert shown == [int(s >= 1.0 - 1e-9) for s in seen_s]
+    assert sum(shown) > 0
+    assert not any(len(f) for f in run(StoreFusion(OFFLINE, ["a", "b"], coverage), frames))
+
+
+def test_a_hidden_visitor_is_held_where_last_seen_for_hold_lost_s():
+    frames = [frame("a", k, {1: (1.0 + 0.2 * k, 2.0)} if k < 5 else {}) for k in range(15)]
+    config = FusionConfig(latency_s=math.inf, hold_lost_s=1.0, exits_m=(EXIT,))
+    out = run(StoreFusion(config, ["a"]), frames)
+    assert [len(f) for f in out] == [1] * 10 + [0] * 5
+    assert [int(f.camera_count[0]) for f in out[:10]] == [1] * 5 + [0] * 5
+    np.testing.assert_allclose(np.concatenate([f.xy_m for f in out[5:10]]), [[1.8, 2.0]] * 5)
+    # By default only what some camera sees this tick is reported.
+    assert [len(f) for f in run(StoreFusion(OFFLINE, ["a"]), frames)] == [1] * 5 + [0] * 10
+
+
 def test_a_duplicate_visitor_is_folded_into_the_older_one():
     frames = []
     for k in range(20):
