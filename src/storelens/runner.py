@@ -12,6 +12,7 @@ import logging
 import math
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -31,14 +32,14 @@ from storelens.calibrate import camera_mapper
 from storelens.config import StoreConfig
 from storelens.config.cameras import CameraConfig
 from storelens.detect.base import Detector
-from storelens.errors import ConfigError
+from storelens.errors import ConfigError, StorageError
 from storelens.geometry.camera import FloorMapper
 from storelens.fusion import STORE_CAMERA_ID, CameraObservations, FusedFrame, FusionConfig, StoreFusion
 from storelens.fusion import observations_from_tracks
 from storelens.pipeline import track_source
 from storelens.sources import FrameSource, is_live_uri, open_source
-from storelens.storage import CameraInfo, StoreDatabase, StoreInfo, mask_url, open_database
-from storelens.types import Detections
+from storelens.storage import CameraHealth, CameraInfo, StoreDatabase, StoreInfo, mask_url, open_database
+from storelens.types import Detections, Frame
 
 __all__ = ["CameraRun", "RecordWriter", "analytics_spec", "open_store_database", "run_store", "store_id_of"]
 
@@ -46,6 +47,9 @@ logger = logging.getLogger(__name__)
 
 CameraOpener = Callable[[str, CameraConfig, datetime | None], FrameSource]
 """Opens one camera's frames: (camera id, its config, start time of file sources) -> source."""
+
+HEALTH_EVERY_S = 5.0
+"""Wall-clock time between a camera's health reports."""
 
 WRITE_EVERY_S = 1.0
 """Stream time between database writes."""
@@ -159,6 +163,35 @@ class RecordWriter:
         self.positions, self.events = [], AnalyticsEvents()
 
 
+class _HealthReporter:
+    """Wraps a camera's detector to count the frames analysed, and reports the camera's health
+    (newest frame, frames/s, last error) to the database every `HEALTH_EVERY_S` of wall clock,
+    so the dashboard can tell a running camera from a stopped one even when nobody is in view."""
+
+    def __init__(self, detector: Detector, camera_id: str, db: StoreDatabase, lock: threading.Lock) -> None:
+        self.detector, self.min_score = detector, detector.min_score
+        self.camera_id, self.db, self.lock = camera_id, db, lock
+        self.frames, self.last_ts = 0, None
+        self._started = time.monotonic()
+        self._due = self._started
+
+    def __call__(self, frame: Frame) -> Detections:
+        self.frames += 1
+        self.last_ts = frame.ts
+        if time.monotonic() >= self._due:
+            self.report()
+        return self.detector(frame)
+
+    def report(self, error: str | None = None) -> None:
+        now = time.monotonic()
+        elapsed = now - self._started
+        fps = self.frames / elapsed if elapsed > 0 else 0.0
+        health = CameraHealth(self.camera_id, datetime.now(timezone.utc), self.last_ts, self.frames, fps, error)
+        with self.lock:
+            self.db.set_camera_health(health)
+        self._due = now + HEALTH_EVERY_S
+
+
 class _CameraJob:
     """One camera's run: source -> tracks -> floor -> analytics -> database."""
 
@@ -179,7 +212,7 @@ class _CameraJob:
         self.analytics = StoreAnalytics(spec, camera_id)
         self.run = CameraRun(camera_id)
         self.writer = RecordWriter(db, self.run, lock)
-        self.detector = detector
+        self.detector = _HealthReporter(detector, camera_id, db, lock)
         self.start_time = start_time
         self.open_camera = open_camera
         self.store = store
@@ -194,6 +227,10 @@ class _CameraJob:
         except Exception as err:  # handed to the caller, who re-raises it after the others end
             logger.error("camera %s stopped: %s", self.run.camera_id, err)
             self.error = err
+        try:
+            self.detector.report(None if self.error is None else str(self.error).splitlines()[0])
+        except StorageError as err:
+            logger.error("camera %s: cannot record its health: %s", self.run.camera_id, err)
 
     def stop(self) -> None:
         """Ask the camera to finish (from another thread): its source is closed."""

@@ -102,7 +102,15 @@ class CameraStatusOut(BaseModel):
     in_config: bool
     last_position_at: datetime | None = Field(description="Newest stored track point (within the last day)")
     seconds_since_last_position: float | None
-    status: str = Field(description="'active': people seen in the last minute; 'quiet': not; 'no data': none today")
+    status: str = Field(
+        description=(
+            "'active': the camera's run reported in the last 30 s or people were seen in the last minute; "
+            "'error': its run stopped on an error; 'quiet': neither; 'no data': never reported and nobody seen today"
+        )
+    )
+    last_frame_at: datetime | None = Field(None, description="Capture time of the newest frame analysed")
+    frames_per_s: float | None = Field(None, description="Frames analysed per second by the current or last run")
+    last_error: str | None = Field(None, description="Why the camera's run stopped, if it stopped on an error")
 
 
 # ------------------------------------------------------------------ live

@@ -10,6 +10,7 @@ from storelens.storage.downsample import MAX_RATE_HZ
 from storelens.storage.engine import mask_url
 from storelens.storage.migrations import LATEST_VERSION
 from storelens.storage.models import (
+    CameraHealth,
     CameraInfo,
     DataKind,
     DenseHeatmap,
@@ -35,6 +36,7 @@ __all__ = [
     "MAX_RATE_HZ",
     "STORE_CAMERA_ID",
     "WHOLE_FLOOR",
+    "CameraHealth",
     "CameraInfo",
     "DataKind",
     "DenseHeatmap",

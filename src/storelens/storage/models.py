@@ -59,6 +59,27 @@ class StoreInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class CameraHealth:
+    """How a camera's run is going, as its runner last reported it.
+
+    Attributes:
+        camera_id: The camera.
+        reported_at: Wall-clock time of the report, UTC (a stopped camera stops reporting).
+        last_frame_ts: Capture time of the newest frame analysed, UTC, or None.
+        frames: Frames analysed by the current run.
+        fps: Frames analysed per second of wall clock, over the current run.
+        last_error: One line on why the camera stopped, or None.
+    """
+
+    camera_id: str
+    reported_at: datetime
+    last_frame_ts: datetime | None
+    frames: int
+    fps: float
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CameraInfo:
     """One camera of the store.
 

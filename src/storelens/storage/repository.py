@@ -12,6 +12,7 @@ heat) by their bucket's start, so align ``start`` and ``end`` to the bucket for 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import zoneinfo
@@ -33,6 +34,7 @@ from storelens.storage.downsample import MAX_RATE_HZ, KeptPoints, PositionDownsa
 from storelens.storage.engine import IMMEDIATE_OPTION, OPEN_HINTS, create_storage_engine, mask_url, storage_errors
 from storelens.storage.migrations import HEAT_CELL_SETTING, upgrade
 from storelens.storage.models import (
+    CameraHealth,
     CameraInfo,
     DataKind,
     Heatmap,
@@ -45,6 +47,9 @@ from storelens.storage.models import (
 )
 from storelens.storage.times import DAY_US, HOUR_US, MINUTE_US, SECOND_US, floor_to, from_us, to_us
 from storelens.storage.upsert import dialect_insert, executemany, upsert_heat
+
+CAMERA_HEALTH_PREFIX = "camera_health:"
+"""Settings key prefix of each camera's health report."""
 
 __all__ = ["DEFAULT_HEAT_CELL_M", "STORE_CAMERA_ID", "WHOLE_FLOOR", "StoreDatabase", "open_database"]
 
@@ -198,6 +203,41 @@ class StoreDatabase:
         table = schema.cameras
         rows = self._read(sa.select(table).order_by(table.c.camera_id), "read cameras")
         return [CameraInfo(r.camera_id, r.name, r.source, r.fps, r.store_id) for r in rows]
+
+    def set_camera_health(self, health: CameraHealth) -> None:
+        """Record a camera's latest health report (kept in the settings table, one row per camera)."""
+        value = json.dumps(
+            {
+                "reported_at": health.reported_at.isoformat(),
+                "last_frame_ts": None if health.last_frame_ts is None else health.last_frame_ts.isoformat(),
+                "frames": health.frames,
+                "fps": health.fps,
+                "last_error": health.last_error,
+            }
+        )
+        row = {"key": f"{CAMERA_HEALTH_PREFIX}{health.camera_id}", "value": value}
+        self._upsert(schema.settings, ["key"], row, f"save camera {health.camera_id!r} health")
+
+    def camera_health(self) -> dict[str, CameraHealth]:
+        """Every camera's latest health report, by camera id."""
+        table = schema.settings
+        rows = self._read(
+            sa.select(table.c.key, table.c.value).where(table.c.key.startswith(CAMERA_HEALTH_PREFIX)),
+            "read camera health",
+        )
+        out = {}
+        for key, value in rows:
+            data, camera_id = json.loads(value), key[len(CAMERA_HEALTH_PREFIX) :]
+            last = data["last_frame_ts"]
+            out[camera_id] = CameraHealth(
+                camera_id,
+                datetime.fromisoformat(data["reported_at"]),
+                None if last is None else datetime.fromisoformat(last),
+                int(data["frames"]),
+                float(data["fps"]),
+                data["last_error"],
+            )
+        return out
 
     # ------------------------------------------------------------------ writes
 

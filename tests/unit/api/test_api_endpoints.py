@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from api_helpers import NOW, bearer, fixed_clock, store_config
 from fastapi.testclient import TestClient
@@ -9,7 +11,7 @@ from fastapi.testclient import TestClient
 from storelens.api.app import create_app
 from storelens.api.context import ApiSettings
 from storelens.errors import StorageError
-from storelens.storage import open_database
+from storelens.storage import CameraHealth, open_database
 
 
 @pytest.fixture
@@ -57,6 +59,19 @@ def test_camera_status(viewer):
     (camera,) = viewer.get("/api/cameras").json()
     assert camera["camera_id"] == "door" and camera["name"] == "Door" and camera["fps"] == 10.0
     assert camera["status"] == "active" and 0 <= camera["seconds_since_last_position"] < 2
+
+
+def test_camera_status_from_health_reports(viewer, db_url):
+    """A run's health report decides the status: running (frames, fps) or stopped on an error."""
+    with open_database(db_url) as db:
+        db.set_camera_health(CameraHealth("door", NOW - timedelta(seconds=3), NOW - timedelta(seconds=3), 120, 4.9))
+    (camera,) = viewer.get("/api/cameras").json()
+    assert camera["status"] == "active" and camera["frames_per_s"] == 4.9 and camera["last_error"] is None
+    assert camera["last_frame_at"].startswith("2026-03-04T14:59:57")
+    with open_database(db_url) as db:
+        db.set_camera_health(CameraHealth("door", NOW, NOW, 121, 4.9, "rtsp://door: connection refused"))
+    (camera,) = viewer.get("/api/cameras").json()
+    assert camera["status"] == "error" and camera["last_error"] == "rtsp://door: connection refused"
 
 
 def test_traffic_per_hour_and_day(viewer):

@@ -102,3 +102,14 @@ def test_unknown_or_uncalibrated_cameras_are_refused_by_name(store):
         )
         with pytest.raises(ConfigError, match="camera door has no calibration"):
             run_store(bare, db, WalkerDetector())
+
+
+def test_each_camera_reports_its_health(store):
+    config, url = store
+    with open_store_database(config, url) as db:
+        run_store(config, db, WalkerDetector(), start_time=T0)
+        health = db.camera_health()
+    assert sorted(health) == ["aisle", "door"]
+    for report in health.values():
+        assert report.frames == N_FRAMES and report.last_error is None and report.fps > 0
+        assert report.last_frame_ts is not None and report.last_frame_ts > T0

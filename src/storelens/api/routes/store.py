@@ -11,6 +11,9 @@ from storelens.api.positions import STALE_US
 from storelens.api.schemas import CameraOut, CameraStatusOut, LineOut, StoreOut, ZoneOut
 from storelens.storage.times import SECOND_US, from_us, to_us
 
+HEALTH_FRESH_US = 30 * SECOND_US
+"""A camera whose run reported within this long is running (runs report every 5 s)."""
+
 router = APIRouter(prefix="/api", tags=["store"])
 
 
@@ -60,13 +63,19 @@ def cameras(_: Viewer, ctx: Ctx) -> list[CameraStatusOut]:
     stored = {cam.camera_id: cam for cam in ctx.db.cameras()}
     ids = list(ctx.config.cameras) + sorted(set(stored) - set(ctx.config.cameras))
     seen = ctx.camera_last_seen(ids)
+    health = ctx.db.camera_health()
     now_us = to_us(ctx.now())
     out = []
     for cid in ids:
         last = seen.get(cid)
+        report = health.get(cid)
         configured = ctx.config.cameras.get(cid)
         fps = stored[cid].fps if cid in stored else (configured.analysis_fps or configured.fps)
-        if last is None:
+        if report is not None and report.last_error:
+            status = "error"
+        elif report is not None and now_us - to_us(report.reported_at) <= HEALTH_FRESH_US:
+            status = "active"
+        elif last is None:
             status = "no data"
         else:
             status = "active" if now_us - last <= STALE_US else "quiet"
@@ -79,6 +88,10 @@ def cameras(_: Viewer, ctx: Ctx) -> list[CameraStatusOut]:
                 last_position_at=None if last is None else from_us(last).astimezone(ctx.config.tz),
                 seconds_since_last_position=None if last is None else max(0.0, (now_us - last) / SECOND_US),
                 status=status,
+                last_frame_at=None if report is None or report.last_frame_ts is None
+                else report.last_frame_ts.astimezone(ctx.config.tz),
+                frames_per_s=None if report is None else round(report.fps, 2),
+                last_error=None if report is None else report.last_error,
             )
         )
     return out

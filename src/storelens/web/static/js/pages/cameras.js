@@ -5,7 +5,7 @@ import {api} from '../api.js';
 import {fmtDuration, h, notice, setChildren} from '../util.js';
 
 const REFRESH_MS = 5000;
-const STATUS_TEXT = {active: 'online', quiet: 'quiet', 'no data': 'no data'};
+const STATUS_TEXT = {active: 'online', quiet: 'quiet', error: 'error', 'no data': 'no data'};
 
 export function createCamerasPage(app) {
   const {store, fmt} = app;
@@ -20,8 +20,8 @@ export function createCamerasPage(app) {
     message,
     h('div', {class: 'card'}, tableBox,
       h('p', {class: 'muted small'},
-        '"Online": people seen in the last minute. "Quiet": running, but nobody seen for a minute (or stopped). ',
-        'Status comes from the newest stored track point; the server does not report camera errors or frames.')));
+        '"Online": the camera\'s run reported in the last 30 s (or people were seen in the last minute). ',
+        '"Quiet": nobody seen for a minute and no report. "Error": the run stopped; the reason is shown.')));
 
   async function load() {
     try {
@@ -30,16 +30,19 @@ export function createCamerasPage(app) {
       updated.textContent = `updated ${fmt.time(new Date().toISOString())}`;
       if (!cams.length) { setChildren(tableBox, notice('empty', 'No cameras in the store config or the database.')); return; }
       setChildren(tableBox, h('div', {class: 'table-wrap'}, h('table', {class: 'table table-stack', id: 'cameras-table'},
-        h('thead', {}, h('tr', {}, ['Camera', 'Status', 'Frames/s', 'Calibrated', 'Last person seen', 'Ago']
-          .map((t, i) => h('th', {class: i === 2 || i === 5 ? 'num' : ''}, t)))),
+        h('thead', {}, h('tr', {}, ['Camera', 'Status', 'Frames/s', 'Calibrated', 'Newest frame', 'Last person seen', 'Ago']
+          .map((t, i) => h('th', {class: i === 2 || i === 6 ? 'num' : ''}, t)))),
         h('tbody', {}, cams.map((c) => {
           const cfg = calibrated.get(c.camera_id);
           return h('tr', {dataset: {camera: c.camera_id}},
             h('td', {}, h('strong', {}, c.name), c.name !== c.camera_id ? h('div', {class: 'muted small'}, c.camera_id) : null,
               c.in_config ? null : h('div', {class: 'muted small'}, 'not in the config')),
-            h('td', {'data-label': 'Status'}, h('span', {class: `badge status-${c.status.replace(' ', '-')}`}, STATUS_TEXT[c.status] || c.status)),
-            h('td', {class: 'num', 'data-label': 'Frames/s'}, c.fps === null ? '–' : c.fps.toFixed(1)),
+            h('td', {'data-label': 'Status'}, h('span', {class: `badge status-${c.status.replace(' ', '-')}`}, STATUS_TEXT[c.status] || c.status),
+              c.last_error ? h('div', {class: 'muted small camera-error'}, c.last_error) : null),
+            h('td', {class: 'num', 'data-label': 'Frames/s'},
+              c.frames_per_s !== null ? c.frames_per_s.toFixed(1) : (c.fps === null ? '–' : c.fps.toFixed(1))),
             h('td', {'data-label': 'Calibrated'}, cfg ? (cfg.calibrated ? 'yes' : 'no') : '–'),
+            h('td', {'data-label': 'Newest frame'}, c.last_frame_at ? fmt.full(c.last_frame_at) : '–'),
             h('td', {'data-label': 'Last person seen'}, c.last_position_at ? fmt.full(c.last_position_at) : 'not today'),
             h('td', {class: 'num', 'data-label': 'Ago'}, c.seconds_since_last_position === null ? '–' : fmtDuration(c.seconds_since_last_position)));
         })))));
