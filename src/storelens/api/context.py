@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from storelens.api.siren import read_siren
 from storelens.api.summary import live_state
 from storelens.api.throttle import LoginThrottle, ThrottlePolicy
 from storelens.config import StoreConfig
+from storelens.detect.base import Detector
 from storelens.storage import StoreDatabase
 from storelens.storage.times import to_us
 
@@ -81,6 +83,10 @@ def _same_view(a: LiveView, b: LiveView) -> bool:
     return a.state.model_dump(exclude=drop) == b.state.model_dump(exclude=drop)
 
 
+CHECK_IMAGE_MAX_AGE_S = 60.0
+"""A camera's check image is remade when older than this (a frame a minute is plenty)."""
+
+
 class ApiContext:
     """Shared state of one server process; request handlers get it with :func:`get_context`.
 
@@ -117,6 +123,10 @@ class ApiContext:
         self._camera_lock = threading.Lock()
         self._live: tuple[float, LiveView] | None = None
         self._cameras: tuple[float, dict[str, int | None]] | None = None
+        self._check_lock = threading.Lock()
+        self._check_dir = Path(tempfile.mkdtemp(prefix="storelens-check-"))
+        self._checks: dict[str, float] = {}
+        self._detector: Detector | None = None
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -163,6 +173,26 @@ class ApiContext:
             seen = camera_last_seen(self.db.engine, camera_ids, to_us(self.now()))
             self._cameras = (time.monotonic(), seen)
             return seen
+
+
+    def camera_check_image(self, camera_id: str) -> Path:
+        """Path of the camera's check image (`storelens.calibrate`), remade when older than a minute.
+
+        Raises:
+            SourceError, CalibrationError: The camera cannot be read or mapped now.
+        """
+        from storelens.calibrate import check_image_path, run_calibrate
+        from storelens.detect import make_detector
+
+        with self._check_lock:  # one image at a time: each reads a frame and runs the detector
+            path = check_image_path(self._check_dir, camera_id)
+            made = self._checks.get(camera_id)
+            if made is None or time.monotonic() - made > CHECK_IMAGE_MAX_AGE_S or not path.is_file():
+                if self._detector is None:
+                    self._detector = make_detector()
+                run_calibrate(self.config, camera_id, self._check_dir, detector=self._detector)
+                self._checks[camera_id] = time.monotonic()
+            return path
 
 
 async def get_context(request: Request) -> ApiContext:

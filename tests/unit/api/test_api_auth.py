@@ -14,7 +14,7 @@ from storelens.api.throttle import ThrottlePolicy
 from storelens.storage import schema
 
 PUBLIC = {("POST", "/api/login")}
-SAMPLE_PARAMS = {"alert_id": "1", "token_id": "1", "name": "vic"}
+SAMPLE_PARAMS = {"alert_id": "1", "token_id": "1", "name": "vic", "camera_id": "door"}
 
 
 def _routes(app) -> list[tuple[str, str]]:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
-from api_helpers import NOW, bearer, fixed_clock, store_config
+from api_helpers import NOW, add_users, bearer, fixed_clock, store_config
 from fastapi.testclient import TestClient
 
 from storelens.api.app import create_app
 from storelens.api.context import ApiSettings
+from storelens.config import load_config
 from storelens.errors import StorageError
 from storelens.storage import CameraHealth, open_database
 
@@ -72,6 +76,26 @@ def test_camera_status_from_health_reports(viewer, db_url):
         db.set_camera_health(CameraHealth("door", NOW, NOW, 121, 4.9, "rtsp://door: connection refused"))
     (camera,) = viewer.get("/api/cameras").json()
     assert camera["status"] == "error" and camera["last_error"] == "rtsp://door: connection refused"
+
+
+def test_camera_check_image_names_what_is_wrong(viewer):
+    assert viewer.get("/api/cameras/till/check.png").status_code == 404
+    response = viewer.get("/api/cameras/door/check.png")  # its source door.mp4 does not exist here
+    assert response.status_code == 503 and "door.mp4" in response.json()["detail"]
+
+
+def test_camera_check_image_of_a_real_camera(shared_data, tmp_path):
+    """PETS09's camera: a PNG frame with heads pixelated and the floor grid (as `storelens calibrate`)."""
+    config = load_config(Path(__file__).resolve().parents[3] / "examples/pets09/store.yaml")
+    with open_database(f"sqlite:///{tmp_path / 'pets.db'}") as db:
+        token = add_users(db.engine)["vic"]
+        app = create_app(config, db, ApiSettings(static_dir=None, max_age_s=0.0), clock=fixed_clock())
+        with TestClient(app) as client:
+            client.headers.update(bearer(token))
+            response = client.get("/api/cameras/view_001/check.png")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    image = cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (576, 768, 3)
 
 
 def test_traffic_per_hour_and_day(viewer):

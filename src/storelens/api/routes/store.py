@@ -9,6 +9,7 @@ from storelens.api.auth import Viewer
 from storelens.api.params import Ctx
 from storelens.api.positions import STALE_US
 from storelens.api.schemas import CameraOut, CameraStatusOut, LineOut, StoreOut, ZoneOut
+from storelens.errors import CalibrationError, SourceError
 from storelens.storage.times import SECOND_US, from_us, to_us
 
 HEALTH_FRESH_US = 30 * SECOND_US
@@ -95,3 +96,26 @@ def cameras(_: Viewer, ctx: Ctx) -> list[CameraStatusOut]:
             )
         )
     return out
+
+
+@router.get(
+    "/cameras/{camera_id}/check.png",
+    response_class=FileResponse,
+    summary="A current frame of the camera with heads pixelated and its floor calibration drawn on it",
+    responses={
+        200: {"content": {"image/png": {}}},
+        404: {"description": "No such camera in the config"},
+        503: {"description": "The camera's source cannot be read now"},
+    },
+)
+def camera_check_image(camera_id: str, _: Viewer, ctx: Ctx) -> FileResponse:
+    """The same image as ``storelens calibrate``: one frame (the first of a file, the current one
+    of a stream), every detected head pixelated, the 1 m floor grid, zones and lines projected.
+    Made at most once a minute per camera; the bundled detector is loaded on first use."""
+    if camera_id not in ctx.config.cameras:
+        raise HTTPException(404, f"no camera {camera_id!r} in the store config")
+    try:
+        path = ctx.camera_check_image(camera_id)
+    except (SourceError, CalibrationError) as err:
+        raise HTTPException(503, str(err).splitlines()[0]) from None
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -36,7 +36,9 @@ export function createCamerasPage(app) {
           const cfg = calibrated.get(c.camera_id);
           return h('tr', {dataset: {camera: c.camera_id}},
             h('td', {}, h('strong', {}, c.name), c.name !== c.camera_id ? h('div', {class: 'muted small'}, c.camera_id) : null,
-              c.in_config ? null : h('div', {class: 'muted small'}, 'not in the config')),
+              c.in_config ? null : h('div', {class: 'muted small'}, 'not in the config'),
+              c.in_config ? h('a', {class: 'small', href: `/api/cameras/${encodeURIComponent(c.camera_id)}/check.png`,
+                target: '_blank', rel: 'noopener'}, 'frame + calibration check') : null),
             h('td', {'data-label': 'Status'}, h('span', {class: `badge status-${c.status.replace(' ', '-')}`}, STATUS_TEXT[c.status] || c.status),
               c.last_error ? h('div', {class: 'muted small camera-error'}, c.last_error) : null),
             h('td', {class: 'num', 'data-label': 'Frames/s'},
