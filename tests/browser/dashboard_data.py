@@ -176,6 +176,16 @@ def serving(db_url: str, settings: ApiSettings | None = None) -> Iterator[str]:
     """The dashboard and API on a free loopback port (uvicorn in a thread), clock fixed at NOW; yields the base URL."""
     db = open_database(db_url)
     app = create_app(store_config(), db, settings or ApiSettings(), clock=fixed_clock())
+    try:
+        with serving_app(app) as base:
+            yield base
+    finally:
+        db.close()
+
+
+@contextmanager
+def serving_app(app) -> Iterator[str]:
+    """Any app on a free loopback port (uvicorn in a thread); yields the base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
@@ -192,7 +202,6 @@ def serving(db_url: str, settings: ApiSettings | None = None) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
-        db.close()
 
 
 def make_database(path) -> str:
