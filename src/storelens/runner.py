@@ -258,7 +258,6 @@ class _CameraJob:
         logger.info("%s", run.summary())
 
     def _on_tracks(self, tracks: Detections) -> None:
-        positions = _floor_positions(tracks, self.mapper)
         self.run.first_ts = self.run.first_ts or tracks.ts
         self.run.last_ts = tracks.ts
         self._track_ids.update(tracks.track_id.tolist())

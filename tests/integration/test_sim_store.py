@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from storelens.eval.sim_score import evaluate_simulation
+from storelens.sim.scenario import make_scenario
 
 START = datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)  # a Wednesday's evening peak in London
 
@@ -35,3 +36,10 @@ def test_demo_starts_fills_and_stops_on_a_clean_folder(tmp_path):
         positions = conn.execute(sa.text("select count(*) from positions where camera_id = 'store'")).scalar()
     assert users == [("admin", "admin")]
     assert positions > 0  # the staff at the till are seen from the first frame
+
+
+def test_a_stopped_live_scenario_ends_cameras_opened_after_the_stop(tmp_path):
+    scenario = make_scenario(tmp_path, n_cameras=2, start=START, duration_s=30, live=True)
+    scenario.stop()  # e.g. Ctrl-C in `storelens demo` before the feed's threads opened their cameras
+    with scenario.open_camera("entrance", scenario.config.cameras["entrance"], None) as source:
+        assert list(source) == []

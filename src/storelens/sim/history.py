@@ -58,7 +58,6 @@ def fill_history(
     days: list[date],
     seed: int = 0,
     profile: TrafficProfile | None = None,
-    until: datetime | None = None,
     on_day: Callable[[DayWritten], None] | None = None,
 ) -> list[DayWritten]:
     """Simulate each day's opening hours and store what the analytics make of it.
@@ -70,7 +69,6 @@ def fill_history(
         days: Local dates to fill, e.g. the last seven.
         seed: Base seed; day ``d`` uses ``seed + ordinal``, so a day is the same on every run.
         profile: Traffic; None: the default shop.
-        until: Stop each day's simulation here (UTC), so today's history ends at "now".
         on_day: Called after each day is written (progress).
     """
     tz = ZoneInfo(store.timezone)
@@ -82,8 +80,6 @@ def fill_history(
             continue
         opens, closes = (time.fromisoformat(t) for t in spans[0].split("-"))
         start, end = datetime.combine(day, opens, tz), datetime.combine(day, closes, tz)
-        if until is not None:
-            end = min(end, until)
         if end <= start:
             continue
         log = simulate_people(
@@ -100,8 +96,10 @@ def fill_history(
         writer.events.extend(analytics.flush())
         writer.flush()
         written = DayWritten(day, len(log.persons), run.crossings, run.zone_visits, run.positions)
-        logger.info("history %s: %d people, %d line crossings, %d zone visits", day, written.people,
-                    written.crossings, written.zone_visits)
+        logger.info(
+            "history %s: %d people, %d line crossings, %d zone visits",
+            day, written.people, written.crossings, written.zone_visits,
+        )
         out.append(written)
         if on_day is not None:
             on_day(written)

@@ -8,6 +8,7 @@ storage on the simulation exactly as it does on video.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -76,6 +77,8 @@ class Scenario:
     detector: SimDetector
     live: bool = False
     _opened: list[SimSource] = field(default_factory=list, init=False, repr=False)
+    _stopped: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def open_camera(self, camera_id: str, camera: CameraConfig, start_time: datetime | None) -> SimSource:
         """The simulated camera's frames (its own clock: frame 0 is the simulation's start)."""
@@ -84,13 +87,18 @@ class Scenario:
         except KeyError:
             raise ConfigError(f"camera {camera_id}: not a camera of the simulated store") from None
         source = SimSource(sim_camera, self.log.n_frames, self.log.start, live=self.live)
-        self._opened.append(source)
+        with self._lock:
+            self._opened.append(source)
+            if self._stopped.is_set():  # stopped before this camera opened: it ends at once, as the others
+                source.close()
         return source
 
     def stop(self) -> None:
-        """End every camera opened so far (from any thread): a live run then finishes and saves."""
-        for source in self._opened:
-            source.close()
+        """End every camera, opened or still to open (from any thread): a live run then finishes and saves."""
+        with self._lock:
+            self._stopped.set()
+            for source in self._opened:
+                source.close()
 
     def fusion_config(self) -> FusionConfig:
         """Fusion for this store: people leave the cameras' world only along the street."""
