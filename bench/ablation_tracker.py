@@ -17,7 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tracking import CLIPS, DATA, GT_MIN_CONF, detect_clip  # noqa: E402
+from bench_tracking import CLIPS, DATA, GT_MIN_CONF  # noqa: E402
+from detection_cache import detect_clip  # noqa: E402
 
 from storelens.detect.replay import ReplayDetector  # noqa: E402
 from storelens.eval import read_mot, score_boxes  # noqa: E402

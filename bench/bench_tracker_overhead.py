@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tracking import CLIPS, DATA, detect_clip  # noqa: E402
+from bench_tracking import CLIPS, DATA  # noqa: E402
+from detection_cache import detect_clip  # noqa: E402
 
 from storelens.detect.replay import ReplayDetector  # noqa: E402
 from storelens.eval import MotTable, tracks_to_mot  # noqa: E402

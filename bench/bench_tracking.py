@@ -26,10 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_bytetrack import detections_by_frame, run_bytetrack  # noqa: E402
+from detection_cache import detect_clip  # noqa: E402
 
-from storelens.detect import make_detector  # noqa: E402
 from storelens.detect.replay import ReplayDetector  # noqa: E402
-from storelens.eval import MotTable, read_mot, score_boxes, write_mot  # noqa: E402
+from storelens.eval import MotTable, read_mot, score_boxes  # noqa: E402
 from storelens.pipeline import track_source  # noqa: E402
 from storelens.sources import open_source  # noqa: E402
 
@@ -42,29 +42,6 @@ ONE_BY_ONE = ("one-by-one/one-by-one-person-detection.mp4", 10.0)
 BYTETRACK_INPUT_SCORES = (0.1, 0.4)
 MIN_VISIT_S = 3.0
 GT_MIN_CONF = 1.0
-
-
-def detect_clip(video: Path, fps: float, cache: Path) -> MotTable:
-    """The bundled detector's boxes for every frame of ``video``, cached as a MOT det file."""
-    if cache.exists():
-        return read_mot(cache)
-    detector = make_detector()
-    rows: list[tuple[int, np.ndarray, np.ndarray]] = []
-    with open_source(video, fps=fps) as source:
-        for frame in source:
-            d = detector(frame)
-            rows.append((frame.index + 1, d.xyxy_px.astype(np.float64), d.confidence.astype(np.float64)))
-    xyxy = np.concatenate([r[1] for r in rows])
-    table = MotTable(
-        frame=np.concatenate([np.full(len(r[1]), r[0]) for r in rows]),
-        track_id=np.full(len(xyxy), -1),
-        xywh=np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1),
-        conf=np.concatenate([r[2] for r in rows]),
-        world_xy=np.full((len(xyxy), 2), np.nan),
-    )
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    write_mot(cache, table)
-    return table
 
 
 def track_with_storelens(video: Path, fps: float, dets: MotTable) -> MotTable:

@@ -40,12 +40,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from detection_cache import detect_clip
 from scipy import optimize, stats
 from scipy.optimize import linear_sum_assignment
 from scipy.special import expit, logit, ndtr, ndtri
 
-from storelens.detect import make_detector
-from storelens.eval import MotTable, read_mot, write_mot
+from storelens.eval import MotTable, read_mot
 from storelens.geometry.camera import load_opencv_cameras
 from storelens.sim.camera_view import BOX_WIDTH_PER_SHOULDER, CameraView, Projector, visible_fraction
 from storelens.sim.detector import SimDetector
@@ -64,7 +64,6 @@ from storelens.sim.noise import (
     stream_salt,
     tukey_h,
 )
-from storelens.sources import open_source
 from storelens.track.association import iou_matrix
 from storelens.types import Frame
 
@@ -105,29 +104,6 @@ SIM_SHOULDER_M = 0.5  # mean shoulder width of simulated people (storelens.sim.p
 
 
 # --- detections and matching -------------------------------------------------------------
-
-
-def detect_clip(clip: Clip, cache: Path) -> MotTable:
-    """The bundled detector's boxes (score >= 0.1) for every frame, cached as a MOT det file."""
-    if cache.exists():
-        return read_mot(cache)
-    detector = make_detector(min_score=MEASURED_MIN_SCORE)
-    rows: list[tuple[int, np.ndarray, np.ndarray]] = []
-    with open_source(DATA / clip.video, fps=clip.fps) as source:
-        for frame in source:
-            d = detector(frame)
-            rows.append((frame.index + 1, d.xyxy_px.astype(np.float64), d.confidence.astype(np.float64)))
-    xyxy = np.concatenate([r[1] for r in rows])
-    table = MotTable(
-        frame=np.concatenate([np.full(len(r[1]), r[0]) for r in rows]),
-        track_id=np.full(len(xyxy), -1),
-        xywh=np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1),
-        conf=np.concatenate([r[2] for r in rows]),
-        world_xy=np.full((len(xyxy), 2), np.nan),
-    )
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    write_mot(cache, table)
-    return table
 
 
 def box_errors(det: np.ndarray, true: np.ndarray) -> np.ndarray:
@@ -837,7 +813,7 @@ def main(argv: list[str] | None = None) -> int:
     measured, tables = {}, {}
     for clip in CLIPS:
         gt = read_mot(DATA / clip.gt)
-        det = detect_clip(clip, args.work / f"{clip.name}_dets.txt")
+        det = detect_clip(DATA / clip.video, clip.fps, args.work / f"{clip.name}_dets.txt")
         tables[clip.name] = (gt, det)
         measured[clip.name] = measure_clip(clip, gt, det)
     noise, details = fit_noise(measured, tables[CLIPS[0].name][0])
