@@ -3,8 +3,8 @@
 Wildtrack has no images here, only per-view boxes with a person id shared by all views, so this
 script makes from them what seven single-camera trackers would hand the fusion:
 
-* the foot point (bottom centre) of each box, moved by Gaussian pixel noise proportional to the
-  box height (``--noise``, per axis), mapped to the floor through the view's calibration;
+* the foot point of each box (`box_floor_points`: the bottom edge, with the person's lean taken
+  out), moved by Gaussian pixel noise proportional to the box height (``--noise``, per axis), mapped to the floor through the view's calibration;
 * ``--drop`` of the boxes removed at random (missed detections);
 * per-view track ids that are not the person ids: each person's track in a view breaks into a new
   id at random (mean tracklet length ``--mean-len`` instants) and after ``--max-gap`` unseen
@@ -37,6 +37,7 @@ from scipy.optimize import linear_sum_assignment
 
 from storelens.eval import MotTable, score_positions
 from storelens.eval.wildtrack import FPS, VIEWS, WildtrackAnnotations, load_wildtrack
+from storelens.geometry import box_floor_points
 from storelens.fusion import (
     CameraObservations,
     FusedFrame,
@@ -94,7 +95,7 @@ def per_view_tracks(ann: WildtrackAnnotations, damage: Damage, rng: np.random.Ge
                     current[pa], current[pb] = (current[pb][0], k), (current[pa][0], k)
                     tid[a], tid[b] = tid[b], tid[a]
             height = boxes[:, 3] - boxes[:, 1]
-            foot = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
+            _, foot = box_floor_points(cam, boxes)
             foot = foot + rng.normal(0.0, 1.0, foot.shape) * (damage.noise * height)[:, None]
             xy = cam.image_to_floor(foot)
             sigma = floor_sigma_m(cam, foot, foot_error_px(boxes))

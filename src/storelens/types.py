@@ -63,8 +63,9 @@ class Detections:
         confidence: (n,) float32 detector score in [0, 1].
         class_id: (n,) int32 COCO class index (0 = person).
         track_id: (n,) int64 identity within the camera, or None before tracking.
-        appearance: (n, d) float32 appearance descriptor set by the tracker, or None. It lives
-            only in this process: no output, database or message ever carries it.
+        appearance: (n, d) float32 appearance descriptor, or None: set by the tracker from the
+            image, or already by a detector that describes what it sees (a simulated camera).
+            It lives only in this process: no output, database or message ever carries it.
     """
 
     camera_id: str

@@ -15,7 +15,7 @@ from datetime import datetime
 import cv2
 import numpy as np
 
-from storelens.geometry.camera import FloorMapper, PinholeCamera
+from storelens.geometry.camera import FloorMapper, PinholeCamera, box_floor_points
 from storelens.types import Detections
 
 __all__ = [
@@ -168,8 +168,7 @@ def observations_from_tracks(
     assert tracks.track_id is not None, "observations_from_tracks needs tracked detections"
     if len(tracks) == 0:
         return CameraObservations.empty(tracks.camera_id, tracks.ts)
-    foot = tracks.foot_px.astype(np.float64)
-    xy = mapper.image_to_floor(foot)
+    xy, foot = box_floor_points(mapper, tracks.xyxy_px)
     sigma = floor_sigma_m(mapper, foot, foot_error_px(tracks.xyxy_px, share, min_px))
     ok = np.isfinite(xy).all(axis=1) & np.isfinite(sigma) & (sigma > 0)
     if standing_m is not None and isinstance(mapper, PinholeCamera) and ok.any():

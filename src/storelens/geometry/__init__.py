@@ -1,6 +1,6 @@
 """Floor geometry: image pixels <-> floor metres, and polygons and lines on the floor."""
 
-from storelens.geometry.camera import FloorMapper, PinholeCamera, load_opencv_cameras
+from storelens.geometry.camera import FloorMapper, PinholeCamera, box_floor_points, load_opencv_cameras
 from storelens.geometry.homography import HomographyCalibration, ReprojectionError
 from storelens.geometry.polygons import (
     distance_to_boundary,
@@ -16,6 +16,7 @@ __all__ = [
     "HomographyCalibration",
     "PinholeCamera",
     "ReprojectionError",
+    "box_floor_points",
     "distance_to_boundary",
     "load_opencv_cameras",
     "points_in_polygon",

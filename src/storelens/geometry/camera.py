@@ -1,10 +1,15 @@
 """Calibrated pinhole cameras: image pixels <-> floor metres.
 
-A person's foot point (bottom centre of their box) is where they stand. With the camera's
-intrinsics, lens distortion and pose, that pixel is a ray from the camera centre; where the ray
-meets the floor (z = 0) is the person's floor position in metres. Distances, speeds and zones
-are then measured in the store's own units, the same for a shopper near the lens and one at the
-back of the shop.
+A person's foot point is where they stand. With the camera's intrinsics, lens distortion and
+pose, that pixel is a ray from the camera centre; where the ray meets the floor (z = 0) is the
+person's floor position in metres. Distances, speeds and zones are then measured in the store's
+own units, the same for a shopper near the lens and one at the back of the shop.
+
+The foot point is not the bottom centre of the person's box. A tilted wide-angle camera sees
+upright people lean away from the image centre: their head is tens of pixels to the side of
+their feet, and the box's centre lies between the two. `box_floor_points` takes the lean out
+(`LEAN_SHARE`); on Wildtrack's annotated boxes that cuts the floor error of the box bottom
+centre from 0.07-0.12 m to 0.01-0.05 m in six of the seven views (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -19,7 +24,19 @@ import numpy as np
 
 from storelens.errors import CalibrationError
 
-__all__ = ["FloorMapper", "PinholeCamera", "load_opencv_cameras"]
+__all__ = ["LEAN_SHARE", "FloorMapper", "PinholeCamera", "box_floor_points", "load_opencv_cameras"]
+
+LEAN_SHARE = 0.6
+"""Where a standing person's box centre lies between the image of their feet (0) and of the top
+of their head (1), horizontally. Measured on Wildtrack's annotated boxes against its ground
+positions: 0.58-0.63 in each of the seven views."""
+
+PERSON_HEIGHT_M = 1.7
+"""Height of the person whose lean is taken out (the lean scales with it; 10 cm is ~6 %)."""
+
+_LEAN_ITERATIONS = 2
+"""Fixed-point steps of `box_floor_points`; the lean barely changes over the few centimetres the
+first step moves the point, so the second leaves it within a small fraction of a pixel."""
 
 
 class FloorMapper(Protocol):
@@ -78,15 +95,47 @@ class PinholeCamera:
         floor[~(s > 0)] = np.nan
         return floor * self.world_unit_m
 
-    def floor_to_image(self, floor_xy_m: np.ndarray) -> np.ndarray:
-        """(n, 2) floor metres -> (n, 2) pixels in the distorted image."""
+    def floor_to_image(self, floor_xy_m: np.ndarray, height_m: float = 0.0) -> np.ndarray:
+        """(n, 2) floor metres -> (n, 2) pixels in the distorted image of the points ``height_m``
+        above them."""
         xy = np.asarray(floor_xy_m, dtype=np.float64).reshape(-1, 2) / self.world_unit_m
         if len(xy) == 0:
             return np.zeros((0, 2))
-        world = np.concatenate([xy, np.zeros((len(xy), 1))], axis=1)
+        world = np.concatenate([xy, np.full((len(xy), 1), height_m / self.world_unit_m)], axis=1)
         rvec, _ = cv2.Rodrigues(self.R)
         px, _ = cv2.projectPoints(world, rvec, self.t, self.K, self.dist)
         return px.reshape(-1, 2)
+
+
+def box_floor_points(mapper: FloorMapper, xyxy_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the person in each box stands: floor metres, and the image point of their feet.
+
+    The feet are on the box's bottom edge, at the box centre less `LEAN_SHARE` of the person's
+    image lean (head minus feet, across, for a `PERSON_HEIGHT_M` person standing there).
+    Only a full camera model knows the lean; with any other mapper (a floor homography) the
+    bottom centre is used.
+
+    Args:
+        mapper: The camera's image-to-floor mapping.
+        xyxy_px: (n, 4) person boxes.
+
+    Returns:
+        (n, 2) floor positions (NaN where the ray misses the floor) and (n, 2) foot pixels.
+    """
+    b = np.asarray(xyxy_px, dtype=np.float64).reshape(-1, 4)
+    centre_x = (b[:, 0] + b[:, 2]) / 2
+    foot = np.stack([centre_x, b[:, 3]], axis=1)
+    floor = mapper.image_to_floor(foot) if len(b) else np.zeros((0, 2))
+    if not isinstance(mapper, PinholeCamera) or not len(b):
+        return floor, foot
+    for _ in range(_LEAN_ITERATIONS):
+        ok = np.isfinite(floor).all(axis=1)
+        if not ok.any():
+            break
+        lean = mapper.floor_to_image(floor[ok], PERSON_HEIGHT_M)[:, 0] - mapper.floor_to_image(floor[ok])[:, 0]
+        foot[ok, 0] = centre_x[ok] - LEAN_SHARE * lean
+        floor[ok] = mapper.image_to_floor(foot[ok])
+    return floor, foot
 
 
 def load_opencv_cameras(path: str | Path, world_unit_m: float = 1.0) -> dict[str, PinholeCamera]:

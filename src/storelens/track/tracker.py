@@ -149,7 +149,9 @@ class Tracker:
 
         Args:
             dets: Person boxes of one frame (any scores; below ``low_score`` are ignored).
-            image: (h, w, 3) uint8 frame, used for appearance cues; None disables them.
+            image: (h, w, 3) uint8 frame: its size marks the border, its pixels give the colour
+                cue, unless the detector already described each box (``dets.appearance``, as a
+                simulated camera does). Neither: no appearance cue.
 
         Returns:
             The matched boxes with ``track_id`` set; ``self.confirmed_mask`` marks which rows
@@ -165,7 +167,9 @@ class Tracker:
         usable = (dets.confidence >= cfg.low_score).nonzero()[0]
         boxes = _take(dets.xyxy_px, usable).astype(np.float64)
         scores = _take(dets.confidence, usable)
-        feats = np.zeros((len(usable), 0 if image is None else APPEARANCE_DIM), np.float32)
+        given = dets.appearance
+        dim = given.shape[1] if given is not None else (0 if image is None else APPEARANCE_DIM)
+        feats = np.zeros((len(usable), dim), np.float32)
         if not len(usable) and not len(self._tracks):
             # Nobody in view and nobody to remember: nothing to predict, match or age.
             self.confirmed_mask = np.zeros(0, bool)
@@ -173,7 +177,9 @@ class Tracker:
         high = (scores >= cfg.high_score).nonzero()[0]
         low = (scores < cfg.high_score).nonzero()[0]
         # Colours are only used with confident boxes; low-score ones match by overlap alone.
-        if image is not None:
+        if given is not None:
+            feats[high] = given[usable[high]]
+        elif image is not None:
             feats[high] = torso_histograms(image, boxes[high])
 
         t = self._predict(dt, now)
