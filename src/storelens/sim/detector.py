@@ -4,6 +4,8 @@
 the simulated people at that instant, projects them into the camera (`camera_view`) and draws
 misses, box errors, extra boxes on people and clutter from a `DetectorNoise` model measured on
 the real detector, so the tracker and analytics meet the same kind of mistakes as on video.
+Each box also gets the colour descriptor the tracker would compute from its pixels
+(`storelens.sim.appearance`), since the simulated frames themselves are black.
 
 Every number drawn depends only on (seed, camera, frame, person): cameras and frames can be
 simulated in any order, in parallel or again, and give the same boxes.
@@ -19,6 +21,7 @@ from typing import Protocol
 import numpy as np
 from scipy.special import expit, ndtr
 
+from storelens.sim.appearance import LOOK_TERMS, AppearanceModel, BoxSources, SimAppearance
 from storelens.sim.camera_view import MIN_INSIDE_FRACTION, CameraView, Projector
 from storelens.sim.model import PeopleFrame, SimCamera
 from storelens.sim.noise import (
@@ -47,11 +50,12 @@ _CLUTTER_CANDIDATES = 512
 _MIN_BOX_PX = 1.0
 """Boxes narrower or shorter than this after clipping to the image are dropped."""
 
-_PEOPLE, _SPOTS, _LAYOUT, _FRAMES = 1, 2, 3, 4
+_PEOPLE, _SPOTS, _LAYOUT, _FRAMES, _LOOKS = 1, 2, 3, 4, 5
 """Purposes of the random streams of a camera."""
 
 _COMPONENTS = 5
-"""Per person: detection strength, then the errors of centre x, top, bottom and log width."""
+"""Per person: detection strength, then the errors of centre x, top, bottom and log width.
+``LOOK_TERMS`` more drifting normals, keyed apart, shape their look (`SimAppearance`)."""
 
 
 class PeopleLogLike(Protocol):
@@ -67,9 +71,10 @@ class PeopleLogLike(Protocol):
 class _CameraState:
     projector: Projector
     people_salt: int
+    look_salt: int
     clutter: np.ndarray  # (m, 4) clutter boxes standing where people could, sizes drawn once
     spot_boxes: np.ndarray  # (s, 4)
-    spot_keys: np.ndarray  # (s, 5) uint64; only the first column is used (the spot's strength)
+    spot_keys: np.ndarray  # (s, 5 + LOOK_TERMS) uint64; only the first column is used (the spot's strength)
     spot_logit: np.ndarray  # (s,) mean score logit of each spot
     frame_key: np.ndarray  # (2,) uint64 Philox key of the per-frame white noise
     bits: np.random.Philox = field(repr=False)
@@ -100,6 +105,7 @@ class SimDetector:
         seed: Seed of all randomness.
         min_score: Lowest score a returned box may have, as for a real detector. The model
             draws no score below ``MEASURED_MIN_SCORE`` (0.1), so lower values change nothing.
+        appearance: How people look to the colour cue (defaults: fitted on real footage).
 
     A frame's ``index`` counts that camera's frames at ``camera.fps``; it is mapped to the
     nearest simulation frame at ``log.fps`` (the same index when the rates are equal).
@@ -112,19 +118,20 @@ class SimDetector:
         noise: DetectorNoise = DetectorNoise(),
         seed: int = 0,
         min_score: float = MEASURED_MIN_SCORE,
+        appearance: AppearanceModel = AppearanceModel(),
     ) -> None:
         self.min_score = min_score
         self._log = log
         self._noise = noise
         self._seed = seed
-        n = noise
+        n, a = noise, appearance
         self._latent = Drifting(
             *(
-                np.array([strength] + [box] * 4)
-                for strength, box in (
-                    (n.strength_memory_s, n.box_memory_s),
-                    (n.strength_static, n.box_static),
-                    (n.strength_drift, n.box_drift),
+                np.array([strength] + [box] * 4 + [look] * LOOK_TERMS)
+                for strength, box, look in (
+                    (n.strength_memory_s, n.box_memory_s, a.look_memory_s),
+                    (n.strength_static, n.box_static, a.look_static),
+                    (n.strength_drift, n.box_drift, a.look_drift),
                 )
             )
         )
@@ -133,18 +140,23 @@ class SimDetector:
         )
         self._extra = (np.array([n.part_bias, n.group_bias]), np.array([n.part_scale, n.group_scale]))
         self._cameras = {cid: self._prepare(cam) for cid, cam in cameras.items()}
+        self._appearance = SimAppearance(appearance, seed, list(cameras))
 
     def __call__(self, frame: Frame) -> Detections:
         state = self._state(frame.camera_id)
         people = self._people(frame, state)
-        boxes, scores = self.detect_view(frame.camera_id, state.projector.view(people), people.index, people.t_s)
+        view = state.projector.view(people)
+        with state.lock:
+            boxes, scores, keep, sources, look = self._detect(state, view, people.index, people.t_s)
+            described = self._appearance.describe(frame.camera_id, view, look, sources, boxes, people.index)
         return Detections(
             camera_id=frame.camera_id,
             frame_index=frame.index,
             ts=frame.ts,
-            xyxy_px=boxes,
-            confidence=scores,
-            class_id=np.zeros(len(scores), np.int32),
+            xyxy_px=boxes[keep],
+            confidence=scores[keep],
+            class_id=np.zeros(int(keep.sum()), np.int32),
+            appearance=described[keep],
         )
 
     def detect_view(self, camera_id: str, view: CameraView, k: int, t_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -161,19 +173,27 @@ class SimDetector:
         """
         state = self._state(camera_id)
         with state.lock:
-            boxes, scores = self._draw(state, view, t_s, k)
-        boxes = np.minimum(np.maximum(boxes, 0.0), state.limits)
-        keep = (
-            (boxes[:, 2] - boxes[:, 0] >= _MIN_BOX_PX)
-            & (boxes[:, 3] - boxes[:, 1] >= _MIN_BOX_PX)
-            & (scores >= self.min_score)
-        )
+            boxes, scores, keep, _, _ = self._detect(state, view, k, t_s)
         return boxes[keep], scores[keep]
 
     def true_boxes(self, frame: Frame) -> CameraView:
         """The exact boxes of the people this camera sees in ``frame``, before any noise."""
         state = self._state(frame.camera_id)
         return state.projector.view(self._people(frame, state))
+
+    def _detect(
+        self, state: _CameraState, view: CameraView, k: int, t_s: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, BoxSources, np.ndarray]:
+        """All boxes clipped to the image, their scores, which to report, whom they show, and
+        each person's look normals (see `SimAppearance.describe`)."""
+        boxes, scores, sources, look = self._draw(state, view, t_s, k)
+        boxes = np.minimum(np.maximum(boxes, 0.0), state.limits)
+        keep = (
+            (boxes[:, 2] - boxes[:, 0] >= _MIN_BOX_PX)
+            & (boxes[:, 3] - boxes[:, 1] >= _MIN_BOX_PX)
+            & (scores >= self.min_score)
+        )
+        return boxes, scores, keep, sources, look
 
     def _state(self, camera_id: str) -> _CameraState:
         try:
@@ -206,10 +226,12 @@ class SimDetector:
         return _CameraState(
             projector=projector,
             people_salt=stream_salt(self._seed, key, _PEOPLE),
+            look_salt=stream_salt(self._seed, key, _LOOKS),
             clutter=self._clutter_boxes(feet, rng),
             spot_boxes=self._clutter_boxes(feet[rng.integers(len(feet), size=spots)] if spots else feet[:0], rng),
             spot_keys=id_keys(
-                np.arange(spots * _COMPONENTS).reshape(-1, _COMPONENTS), stream_salt(self._seed, key, _SPOTS)
+                np.arange(spots * _COMPONENTS).reshape(-1, _COMPONENTS)[:, [*range(_COMPONENTS)] + [0] * LOOK_TERMS],
+                stream_salt(self._seed, key, _SPOTS),
             ),
             spot_logit=noise.spot_score_logit + noise.spot_score_logit_spread * rng.standard_normal(spots),
             frame_key=frame_key,
@@ -226,16 +248,22 @@ class SimDetector:
         half_w = 0.5 * noise.clutter_aspect * h
         return np.stack([feet[:, 0] - half_w, feet[:, 1] - h, feet[:, 0] + half_w, feet[:, 1]], axis=1)
 
-    def _draw(self, state: _CameraState, view: CameraView, t_s: float, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """All boxes and scores of one frame, before clipping and the score threshold."""
+    def _draw(
+        self, state: _CameraState, view: CameraView, t_s: float, k: int
+    ) -> tuple[np.ndarray, np.ndarray, BoxSources, np.ndarray]:
+        """All boxes and scores of one frame, before clipping and the score threshold; whom
+        they show; and the people's look normals."""
         noise = self._noise
         rng = state.frame_rng(k)
         true = view.xyxy_px
         n = len(true)
         rel_h = (true[:, 3] - true[:, 1]) / state.projector.camera.height
 
-        # drifting randomness of people and spots in one draw
-        keys = id_keys(view.person_id[:, None] * _COMPONENTS + np.arange(_COMPONENTS), state.people_salt)
+        # drifting randomness of people (detection, box errors, looks) and spots in one draw
+        pid = view.person_id[:, None]
+        box_keys = id_keys(pid * _COMPONENTS + np.arange(_COMPONENTS), state.people_salt)
+        look_keys = id_keys(pid * LOOK_TERMS + np.arange(LOOK_TERMS), state.look_salt)
+        keys = np.concatenate([box_keys, look_keys], axis=1)
         z = self._latent.normals(np.concatenate([keys, state.spot_keys]), t_s, k)
 
         # people: detected while their strength beats the probability; the margin sets the score
@@ -248,7 +276,7 @@ class SimDetector:
         bias, scale, tail, growth = self._box
         spread = scale * np.exp(growth * (1 - person_scores[:, None]))
         found_err = bias + spread * tukey_h(
-            np.minimum(np.maximum(z[:n][hit, 1:], -BOX_ERROR_Z_CLIP), BOX_ERROR_Z_CLIP), tail
+            np.minimum(np.maximum(z[:n][hit, 1:_COMPONENTS], -BOX_ERROR_Z_CLIP), BOX_ERROR_Z_CLIP), tail
         )
 
         # part boxes of people and group boxes around close pairs
@@ -275,7 +303,8 @@ class SimDetector:
 
         boxes = np.concatenate([moved, clutter, state.spot_boxes[fired]])
         scores = np.concatenate([person_scores, part_scores, group_scores, clutter_scores, expit(spot_logit[fired])])
-        return boxes, scores
+        sources = BoxSources(hit.nonzero()[0], owner, np.stack([i, j], axis=1), n_clutter + int(fired.sum()))
+        return boxes, scores, sources, z[:n, _COMPONENTS:]
 
 
 def _beta_scores(rng: np.random.Generator, n: int, ab: tuple[float, float]) -> np.ndarray:
