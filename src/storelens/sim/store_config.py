@@ -83,6 +83,8 @@ def store_config_dict(
             entry["categories"] = list(zone.categories)
         if zone.min_dwell_s:
             entry["min_dwell_s"] = _num(zone.min_dwell_s)
+        if zone.inertia_s is not None:
+            entry["inertia_s"] = _num(zone.inertia_s)
         zones.append(entry)
     lines = []
     for line in store.lines:
