@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_sim.py                       # 4 cameras, busiest hour, seed 0
     .venv/bin/python bench/bench_sim.py --cameras 6 --hours 12 --start 2026-11-25T09:00
+    .venv/bin/python bench/bench_sim.py --processes 1         # cameras in threads of one process
 
 Simulated detections -> tracking per camera -> fusion -> analytics -> SQLite, then scored with
 `storelens.eval.sim_score` (the same as `storelens eval-sim`). Prints the score, the wall time
@@ -31,6 +32,7 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--start", type=datetime.fromisoformat, help="UTC start (default: busiest hour)")
+    parser.add_argument("--processes", type=int, help="worker processes for the cameras (default: one per core)")
     args = parser.parse_args()
     start = args.start.replace(tzinfo=timezone.utc) if args.start and args.start.tzinfo is None else args.start
     work = OUT / f"sim_{args.cameras}cam_{args.hours:g}h_seed{args.seed}"
@@ -44,7 +46,7 @@ def main() -> None:
     log = scenario.log
     with open_store_database(scenario.config, f"sqlite:///{db_path}") as db:
         t1 = time.perf_counter()
-        runs = scenario.run(db)
+        runs = scenario.run(db, processes=args.processes)
         t_run = time.perf_counter() - t1
         begin, end = log.start, log.start + timedelta(seconds=args.hours * 3600 + TRACK_TAIL_S)
         t2 = time.perf_counter()

@@ -62,6 +62,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_utc, help="UTC time of the first frame of video files (default: now)")
     p.add_argument("--db", help="database URL instead of the config's storage.url")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for the detector (default 2)")
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="worker processes for the cameras of recorded video, each with its own detector (default 1; "
+        "e.g. the number of cores divided by --threads); live cameras always run in one process",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("stats", help="counts, dwell and occupancy from the database")
@@ -211,14 +218,22 @@ def _range(args: argparse.Namespace) -> tuple[datetime, datetime]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from functools import partial
+
     from storelens.config import load_config
     from storelens.detect import make_detector
-    from storelens.runner import run_store
+    from storelens.runner import PerProcessDetector, run_store
 
+    if args.processes < 1:
+        raise ConfigError(f"--processes must be at least 1, got {args.processes}")
     config = load_config(args.config)
     start = args.start or datetime.now(timezone.utc).replace(microsecond=0)
+    if args.processes == 1:
+        detector = make_detector(threads=args.threads)
+    else:  # built in each worker: a detector's ONNX Runtime session is not shared across a fork
+        detector = PerProcessDetector(partial(make_detector, threads=args.threads))
     with _database(args, config) as db:
-        runs = run_store(config, db, make_detector(threads=args.threads), start_time=start, cameras=args.camera)
+        runs = run_store(config, db, detector, start_time=start, cameras=args.camera, processes=args.processes)
         for run in runs:
             print(run.summary())
         print(f"stored in {db.url}")

@@ -8,6 +8,7 @@ storage on the simulation exactly as it does on video.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -115,8 +116,16 @@ class Scenario:
         """Floor each camera sees well, from its exact calibration."""
         return {cid: floor_coverage(cam.camera, cam.width, cam.height) for cid, cam in self.store.cameras.items()}
 
-    def run(self, db: StoreDatabase) -> list[CameraRun]:
-        """Every camera through tracking, fusion, analytics and into ``db``."""
+    def run(self, db: StoreDatabase, processes: int | None = None) -> list[CameraRun]:
+        """Every camera through tracking, fusion, analytics and into ``db``.
+
+        Args:
+            db: Where records go.
+            processes: Worker processes for the cameras of a recorded (not live) run; None: one
+                per core. 1 runs them in threads here; the result is the same.
+        """
+        if processes is None and not self.live:
+            processes = os.cpu_count() or 2
         return run_store(
             self.config,
             db,
@@ -125,6 +134,7 @@ class Scenario:
             live=self.live,
             fusion=self.fusion_config(),
             coverage_m=self.coverage_m(),
+            processes=processes,
         )
 
 
