@@ -10,7 +10,14 @@ __all__ = [
     "CalibrationError",
     "StorageError",
     "EvalError",
+    "first_line",
 ]
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an error's message (its type's name if it has none): one-line reports."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 class StorelensError(Exception):

@@ -13,23 +13,15 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing as mp
 import os
-import pickle
 import re
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime, timedelta, timezone
-from multiprocessing import connection as mp_connection
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
@@ -42,10 +34,11 @@ from storelens.analytics import (
     ZoneSpec,
 )
 from storelens.calibrate import camera_mapper
+from storelens.camera_workers import HealthSink, Outbox, StoreSink, Workers, run_in_threads
 from storelens.config import StoreConfig
 from storelens.config.cameras import CameraConfig
 from storelens.detect.base import Detector
-from storelens.errors import ConfigError, StorageError, StorelensError
+from storelens.errors import ConfigError, StorageError, first_line
 from storelens.geometry.camera import FloorMapper, box_floor_points
 from storelens.fusion import STORE_CAMERA_ID, CameraObservations, FusedFrame, FusionConfig, StoreFusion
 from storelens.fusion import observations_from_tracks
@@ -87,12 +80,6 @@ those of unlimited hindsight, while tracks flow on to fusion and storage during 
 of all at the end (and a day of video is not held in memory)."""
 
 _RECORDED_SETTINGS = PipelineSettings(finalizer=FinalizerConfig(latency_s=RECORDED_RESULTS_LATENCY_S))
-JOIN_POLL_S = 0.5
-"""How often the main thread looks up from waiting for cameras (so Ctrl-C is seen)."""
-
-BATCH_FRAMES = 100
-"""Camera frames per message from a worker process: few, large messages keep the parent's cost
-per message (a wake-up, a pipe read) small beside fusing what they carry."""
 
 
 def store_id_of(config: StoreConfig) -> str:
@@ -229,10 +216,6 @@ class PerProcessDetector:
             return self._built[1]
 
 
-HealthSink = Callable[[CameraHealth], None]
-"""Where a camera's health reports go: the database, or a worker's pipe to the parent."""
-
-
 class _HealthReporter:
     """Wraps a camera's detector to count the frames analysed, and reports the camera's health
     (newest frame, frames/s, last error) every `HEALTH_EVERY_S` of wall clock, so the dashboard
@@ -271,15 +254,6 @@ def _health_writer(db: StoreDatabase, lock: threading.Lock) -> HealthSink:
     return write
 
 
-class _StoreSink(Protocol):
-    """Where the cameras of a several-camera store send their frames: the store's visitors
-    (`_StoreVisitors`), or a worker process's pipe to them (`_Outbox`)."""
-
-    def push(self, observations: CameraObservations) -> None: ...
-
-    def end_camera(self, camera_id: str) -> None: ...
-
-
 @dataclass(slots=True)
 class _CameraVisitors:
     """A store with one camera: its tracks are the visitors."""
@@ -306,7 +280,7 @@ class _CameraJob:
         start_time: datetime | None,
         open_camera: CameraOpener,
         health: HealthSink,
-        out: _StoreSink | _CameraVisitors,
+        out: StoreSink | _CameraVisitors,
     ) -> None:
         self.camera = config.cameras[camera_id]
         self.mapper = camera_mapper(self.camera, config_dir=Path.cwd())  # load_config made paths absolute
@@ -327,7 +301,7 @@ class _CameraJob:
             logger.error("camera %s stopped: %s", self.run.camera_id, err)
             self.error = err
         try:
-            self.detector.report(None if self.error is None else _first_line(self.error))
+            self.detector.report(None if self.error is None else first_line(self.error))
         except StorageError as err:
             logger.error("camera %s: cannot record its health: %s", self.run.camera_id, err)
 
@@ -420,227 +394,12 @@ class _StoreVisitors:
                 self.writer.add(positions, self.analytics.update(positions))
 
 
-class _Flag(Protocol):
-    """A stop request (`threading.Event`, or a `multiprocessing` one shared with workers)."""
-
-    def is_set(self) -> bool: ...
-
-
-def _run_concurrently(jobs: list[_CameraJob], stop: _Flag | None = None) -> None:
-    """Run the jobs in threads until they end; Ctrl-C, or ``stop`` set by the parent process,
-    ends them early, each keeping what it tracked."""
-    threads = [threading.Thread(target=job, name=f"camera-{job.run.camera_id}", daemon=True) for job in jobs]
-    for t in threads:
-        t.start()
-    try:
-        while alive := [t for t in threads if t.is_alive()]:
-            if stop is not None and stop.is_set():
-                break
-            alive[0].join(timeout=JOIN_POLL_S)
-        else:
-            return  # every camera ended by itself
-    except KeyboardInterrupt:
-        pass  # stopped below, as for ``stop``
-    logger.warning("interrupted: stopping %d cameras and saving what they tracked", len(jobs))
-    for job in jobs:
-        job.stop()
-    for t in threads:
-        t.join()
-
-
 def _floor_positions(tracks: Detections, mapper: FloorMapper) -> FloorPositions:
     """Where the tracked people of one frame stand, metres; people off the floor are dropped."""
     assert tracks.track_id is not None
     floor = box_floor_points(mapper, tracks.xyxy_px)[0]
     ok = np.isfinite(floor).all(axis=1)
     return FloorPositions(tracks.camera_id, tracks.ts, tracks.track_id[ok], floor[ok])
-
-
-_Message = tuple[object, ...]
-"""From a worker to the parent: ("frames", [CameraObservations]), ("end", camera id),
-("health", CameraHealth) or ("run", CameraRun, error type or None, error message)."""
-
-
-class _Outbox:
-    """A worker process's side of its pipe to the parent, shared by the worker's camera threads.
-
-    Frames go in batches of `BATCH_FRAMES` per camera. The pipe is the bound on what is in
-    flight: a send blocks while the parent has not read the previous ones.
-    """
-
-    def __init__(self) -> None:
-        self.conn: Connection | None = None  # connected just before the worker starts
-        self._lock = threading.Lock()
-        self._batches: dict[str, list[CameraObservations]] = {}
-
-    def push(self, observations: CameraObservations) -> None:
-        batch = self._batches.setdefault(observations.camera_id, [])  # one thread per camera
-        batch.append(observations)
-        if len(batch) >= BATCH_FRAMES:
-            self._send_batch(observations.camera_id)
-
-    def end_camera(self, camera_id: str) -> None:
-        self._send_batch(camera_id)
-        self.send(("end", camera_id))
-
-    def health(self, health: CameraHealth) -> None:
-        self.send(("health", health))
-
-    def send(self, message: _Message) -> None:
-        assert self.conn is not None, "_Outbox used before its worker started"
-        with self._lock:
-            self.conn.send(message)
-
-    def _send_batch(self, camera_id: str) -> None:
-        batch = self._batches.pop(camera_id, [])
-        if batch:
-            self.send(("frames", batch))
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
-
-
-def _portable_error(err: Exception | None) -> tuple[type[Exception] | None, str]:
-    """An error as its type and one-line message: the exception itself may not survive pickling."""
-    if err is None:
-        return None, ""
-    try:
-        pickle.dumps(type(err))
-    except (pickle.PicklingError, AttributeError, TypeError):
-        return RuntimeError, f"{type(err).__name__}: {_first_line(err)}"
-    return type(err), _first_line(err)
-
-
-def _rebuilt_error(kind: type[Exception], message: str) -> Exception:
-    try:
-        return kind(message)
-    except Exception:  # an error type that takes more than a message
-        return RuntimeError(f"{kind.__name__}: {message}")
-
-
-def _work(jobs: list[_CameraJob], outbox: _Outbox, stop: _Flag) -> None:
-    """A worker process: its cameras in threads, everything they produce to the parent."""
-    try:
-        _run_concurrently(jobs, stop)
-        for job in jobs:
-            outbox.send(("run", job.run, *_portable_error(job.error)))
-    finally:
-        assert outbox.conn is not None
-        outbox.conn.close()
-
-
-@dataclass(slots=True)
-class _Worker:
-    process: BaseProcess
-    conn: Connection
-    cameras: list[str]
-
-
-class _Workers:
-    """Worker processes, each running a share of the cameras, feeding the store's visitors here.
-
-    Detection, tracking and the floor mapping run in the workers; fusion, analytics and
-    storage stay in this process, which alone touches the database.
-    """
-
-    def __init__(self, store: _StoreVisitors, write_health: HealthSink) -> None:
-        self.store, self.write_health = store, write_health
-        self.runs: dict[str, CameraRun] = {}
-        self.errors: list[Exception] = []
-        self._context = mp.get_context("fork")
-        self.stop = self._context.Event()
-
-    def run(self, jobs: list[_CameraJob], outboxes: list[_Outbox]) -> tuple[list[CameraRun], list[Exception]]:
-        """Start a worker per outbox, running the jobs that send to it, and take in what they
-        send until all have ended; the cameras' runs (in the jobs' order) and errors."""
-        with _ctrl_c_sets(self.stop):
-            workers = [self._start([j for j in jobs if j.out is box], box) for box in outboxes]
-            try:
-                self._receive(workers)
-            finally:
-                for worker in workers:
-                    if worker.process.is_alive():
-                        worker.process.terminate()
-                    worker.process.join()
-        return [self.runs[job.run.camera_id] for job in jobs], self.errors
-
-    def _start(self, jobs: list[_CameraJob], outbox: _Outbox) -> _Worker:
-        receive, send = self._context.Pipe(duplex=False)
-        outbox.conn = send
-        cameras = [job.run.camera_id for job in jobs]
-        process = self._context.Process(
-            target=_work, args=(jobs, outbox, self.stop), name=f"cameras-{'-'.join(cameras)}", daemon=True
-        )
-        process.start()
-        send.close()  # the worker's end: when it exits, the parent reads EOF
-        return _Worker(process, receive, cameras)
-
-    def _receive(self, workers: list[_Worker]) -> None:
-        open_ = {worker.conn: worker for worker in workers}
-        while open_:
-            for conn in mp_connection.wait(list(open_), timeout=JOIN_POLL_S):
-                try:
-                    self._take(conn.recv())
-                except EOFError:
-                    self._ended(open_.pop(conn))
-
-    def _take(self, message: _Message) -> None:
-        kind = message[0]
-        if kind == "frames":
-            for observations in message[1]:
-                self.store.push(observations)
-        elif kind == "end":
-            self.store.end_camera(message[1])
-        elif kind == "health":
-            self.write_health(message[1])
-        else:
-            run, error, text = message[1:]
-            self.runs[run.camera_id] = run
-            if error is not None:
-                self.errors.append(_rebuilt_error(error, text))
-
-    def _ended(self, worker: _Worker) -> None:
-        """A worker closed its pipe: normally after its cameras' runs; if not, it died."""
-        worker.process.join()
-        lost = [c for c in worker.cameras if c not in self.runs]
-        if not lost:
-            return
-        self.stop.set()
-        for camera_id in lost:
-            self.store.end_camera(camera_id)  # an end already sent is harmless: fusion ignores a second
-            self.runs[camera_id] = CameraRun(camera_id, interrupted=True)
-        self.errors.append(
-            StorelensError(
-                f"the process running camera {', '.join(lost)} ended unexpectedly "
-                f"(exit code {worker.process.exitcode}); the other cameras were stopped"
-            )
-        )
-
-
-@contextmanager
-def _ctrl_c_sets(stop: _Flag) -> Iterator[None]:
-    """Ctrl-C asks the workers to stop (they inherit this handler) instead of interrupting the
-    parent mid-fusion; a second Ctrl-C to the same process interrupts it at once. Only the main
-    thread can do this."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pressed = False  # per process: a forked worker counts its own
-
-    def handle(signum: int, frame: object) -> None:
-        nonlocal pressed
-        if pressed:
-            raise KeyboardInterrupt
-        pressed = True
-        stop.set()
-
-    previous = signal.signal(signal.SIGINT, handle)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def run_store(
@@ -714,7 +473,7 @@ def run_store(
     write_health = _health_writer(db, lock)
     write_every_s = WRITE_EVERY_S if live else RECORDED_WRITE_EVERY_S
 
-    def make_job(camera_id: str, health: HealthSink, out: _StoreSink | _CameraVisitors) -> _CameraJob:
+    def make_job(camera_id: str, health: HealthSink, out: StoreSink | _CameraVisitors) -> _CameraJob:
         return _CameraJob(camera_id, config, detector, start_time, opener, health, out)
 
     register = partial(_add_cameras, db, config, wanted, store_id)  # once every job is made
@@ -743,7 +502,7 @@ def run_store(
 
 
 def _run_several(
-    make_job: Callable[[str, HealthSink, _StoreSink], _CameraJob],
+    make_job: Callable[[str, HealthSink, StoreSink], _CameraJob],
     camera_ids: list[str],
     store: _StoreVisitors,
     write_health: HealthSink,
@@ -756,12 +515,12 @@ def _run_several(
     if n_workers == 1:
         jobs = [make_job(c, write_health, store) for c in camera_ids]
         register()
-        _run_concurrently(jobs)
+        run_in_threads(jobs)
         return [job.run for job in jobs], _errors_of(jobs)
-    outboxes = [_Outbox() for _ in range(n_workers)]
+    outboxes = [Outbox() for _ in range(n_workers)]
     jobs = [make_job(c, outboxes[i % n_workers].health, outboxes[i % n_workers]) for i, c in enumerate(camera_ids)]
     register()
-    return _Workers(store, write_health).run(jobs, outboxes)
+    return Workers(store, write_health, lambda camera_id: CameraRun(camera_id, interrupted=True)).run(jobs, outboxes)
 
 
 def _add_cameras(db: StoreDatabase, config: StoreConfig, camera_ids: list[str], store_id: str) -> None:

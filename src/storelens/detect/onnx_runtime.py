@@ -8,7 +8,7 @@ from pathlib import Path
 import onnxruntime as ort
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_state
 
-from storelens.errors import DetectorError
+from storelens.errors import DetectorError, first_line
 
 __all__ = ["make_session"]
 
@@ -48,7 +48,6 @@ def make_session(model_path: Path, threads: int) -> ort.InferenceSession:
     try:
         session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
     except _LOAD_ERRORS as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise DetectorError(f"cannot load ONNX model {model_path}: {first_line}") from err
+        raise DetectorError(f"cannot load ONNX model {model_path}: {first_line(err)}") from err
     logger.debug("ONNX Runtime session for %s with %d threads", model_path, threads)
     return session

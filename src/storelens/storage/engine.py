@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Engine, make_url
 
-from storelens.errors import StorageError
+from storelens.errors import StorageError, first_line
 
 __all__ = [
     "IMMEDIATE_OPTION",
@@ -138,12 +138,8 @@ def storage_errors(url: URL, action: str, pending: int = 0, hint: str = "") -> I
     try:
         yield
     except (exc.SQLAlchemyError, OSError) as err:
-        reason = _first_line(getattr(err, "orig", None) or err)
+        reason = first_line(getattr(err, "orig", None) or err)
         lost = f"; {pending} records not written (transaction rolled back, retry the call)" if pending else ""
         fix = f" ({hint})" if hint else ""
         raise StorageError(f"cannot {action} in {mask_url(url)}: {reason}{lost}{fix}") from err
 
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0]
