@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import cv2
 import numpy as np
 
 from storelens.geometry.camera import FloorMapper, PinholeCamera, box_floor_points
@@ -132,9 +131,7 @@ def pixels_per_metre(camera: PinholeCamera, floor_xy_m: np.ndarray) -> np.ndarra
     if len(xy) == 0:
         return np.zeros(0)
     pole = np.concatenate([np.repeat(xy, 2, axis=0), np.tile([[0.0], [1.0]], (len(xy), 1))], axis=1)
-    rvec, _ = cv2.Rodrigues(camera.R)
-    px, _ = cv2.projectPoints(pole / camera.world_unit_m, rvec, camera.t, camera.K, camera.dist)
-    px = px.reshape(-1, 2, 2)
+    px = camera.world_to_image(pole).reshape(-1, 2, 2)
     return np.hypot(px[:, 0, 0] - px[:, 1, 0], px[:, 0, 1] - px[:, 1, 1])
 
 

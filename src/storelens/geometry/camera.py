@@ -63,6 +63,7 @@ class PinholeCamera:
     t: np.ndarray
     world_unit_m: float = 1.0
     _centre: np.ndarray = field(init=False, repr=False)
+    _rvec: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, shape in (("K", (3, 3)), ("R", (3, 3)), ("t", (3,))):
@@ -72,6 +73,7 @@ class PinholeCamera:
             object.__setattr__(self, name, value)
         object.__setattr__(self, "dist", np.asarray(self.dist, dtype=np.float64).ravel())
         object.__setattr__(self, "_centre", -self.R.T @ self.t)
+        object.__setattr__(self, "_rvec", cv2.Rodrigues(self.R)[0])
         if self._centre[2] <= 0:
             raise CalibrationError("camera centre is not above the floor (z <= 0): check R and t")
 
@@ -98,12 +100,15 @@ class PinholeCamera:
     def floor_to_image(self, floor_xy_m: np.ndarray, height_m: float = 0.0) -> np.ndarray:
         """(n, 2) floor metres -> (n, 2) pixels in the distorted image of the points ``height_m``
         above them."""
-        xy = np.asarray(floor_xy_m, dtype=np.float64).reshape(-1, 2) / self.world_unit_m
-        if len(xy) == 0:
+        xy = np.asarray(floor_xy_m, dtype=np.float64).reshape(-1, 2)
+        return self.world_to_image(np.concatenate([xy, np.full((len(xy), 1), height_m)], axis=1))
+
+    def world_to_image(self, xyz_m: np.ndarray) -> np.ndarray:
+        """(n, 3) points in metres (z up from the floor) -> (n, 2) pixels in the distorted image."""
+        world = np.asarray(xyz_m, dtype=np.float64).reshape(-1, 3) / self.world_unit_m
+        if len(world) == 0:
             return np.zeros((0, 2))
-        world = np.concatenate([xy, np.full((len(xy), 1), height_m / self.world_unit_m)], axis=1)
-        rvec, _ = cv2.Rodrigues(self.R)
-        px, _ = cv2.projectPoints(world, rvec, self.t, self.K, self.dist)
+        px, _ = cv2.projectPoints(world, self._rvec, self.t, self.K, self.dist)
         return px.reshape(-1, 2)
 
 
@@ -132,8 +137,12 @@ def box_floor_points(mapper: FloorMapper, xyxy_px: np.ndarray) -> tuple[np.ndarr
         ok = np.isfinite(floor).all(axis=1)
         if not ok.any():
             break
-        lean = mapper.floor_to_image(floor[ok], PERSON_HEIGHT_M)[:, 0] - mapper.floor_to_image(floor[ok])[:, 0]
-        foot[ok, 0] = centre_x[ok] - LEAN_SHARE * lean
+        n = int(ok.sum())
+        ends = np.zeros((2 * n, 3))  # feet, then heads: one projection call
+        ends[:n, :2] = ends[n:, :2] = floor[ok]
+        ends[n:, 2] = PERSON_HEIGHT_M
+        px = mapper.world_to_image(ends)
+        foot[ok, 0] = centre_x[ok] - LEAN_SHARE * (px[n:, 0] - px[:n, 0])
         floor[ok] = mapper.image_to_floor(foot[ok])
     return floor, foot
 
