@@ -31,17 +31,6 @@ def test_descriptors_are_normalised_histograms_for_every_box():
     assert all(d.appearance.shape == (len(d), APPEARANCE_DIM) for d in map(empty, map(_frame, range(20))))
 
 
-def test_same_seed_same_descriptors_in_any_order():
-    cams = {"a": _camera("a"), "b": _camera("b")}
-    one, two = SimDetector(RowLog(), cams, seed=5), SimDetector(RowLog(), cams, seed=5)
-    forward = {(c, k): one(_frame(k, c)) for k in range(20) for c in ("a", "b")}
-    backward = {(c, k): two(_frame(k, c)) for c in ("b", "a") for k in reversed(range(20))}
-    for key, dets in forward.items():
-        np.testing.assert_array_equal(dets.appearance, backward[key].appearance)
-    other = SimDetector(RowLog(), cams, seed=6)(_frame(3, "a"))
-    assert not np.array_equal(other.appearance[:3], forward[("a", 3)].appearance[:3])
-
-
 def test_a_persons_clothes_do_not_depend_on_who_was_seen_first():
     model, view = AppearanceModel(), _row_view(np.arange(5))
     fresh, used = SimAppearance(model, 3, ["cam"]), SimAppearance(model, 3, ["cam"])

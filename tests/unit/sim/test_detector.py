@@ -135,8 +135,10 @@ def test_same_seed_same_boxes_in_any_order_and_camera_interleaving():
     for key, dets in forward.items():
         np.testing.assert_array_equal(dets.xyxy_px, backward[key].xyxy_px)
         np.testing.assert_array_equal(dets.confidence, backward[key].confidence)
+        np.testing.assert_array_equal(dets.appearance, backward[key].appearance)
     other = SimDetector(RowLog(), cams, seed=6)(_frame(3, "a"))
     assert not np.array_equal(other.confidence, forward[("a", 3)].confidence)
+    assert not np.array_equal(other.appearance[:3], forward[("a", 3)].appearance[:3])
     assert not np.array_equal(forward[("a", 3)].confidence, forward[("b", 3)].confidence)
 
 
