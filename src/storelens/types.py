@@ -119,6 +119,8 @@ class Detections:
 
     @property
     def foot_px(self) -> np.ndarray:
-        """(n, 2) float32 bottom-centre of each box in pixels: where the person stands."""
+        """(n, 2) float32 bottom-centre of each box in pixels. With a camera model,
+        `storelens.geometry.box_floor_points` finds where the person stands more exactly (a tilted
+        camera sees people lean, so their feet are not under the box centre)."""
         b = self.xyxy_px
         return np.stack([(b[:, 0] + b[:, 2]) * 0.5, b[:, 3]], axis=1)
