@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import math
 import random
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import uvicorn
+from web_server import serving_app
 
 from storelens.analytics.records import Alert, Direction, FloorPositions, LineCrossing, ZoneVisit
 from storelens.api.accounts import AccountStore
@@ -181,27 +179,6 @@ def serving(db_url: str, settings: ApiSettings | None = None) -> Iterator[str]:
             yield base
     finally:
         db.close()
-
-
-@contextmanager
-def serving_app(app) -> Iterator[str]:
-    """Any app on a free loopback port (uvicorn in a thread); yields the base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the dashboard server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def make_database(path) -> str:

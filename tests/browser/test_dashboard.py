@@ -35,8 +35,8 @@ from dashboard_data import (  # noqa: E402  (after the skips)
     add_users,
     make_database,
     serving,
-    serving_app,
 )
+from web_server import serving_app  # noqa: E402
 
 from storelens.analytics.records import Alert, Direction, LineCrossing  # noqa: E402
 from storelens.api.app import create_app  # noqa: E402

@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
-import uvicorn
 from api_helpers import NOW, bearer, crossing, store_config
+from web_server import serving_app
 
 from storelens.api.app import create_app
 from storelens.api.context import ApiSettings
 from storelens.storage import open_database
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """Run ``app`` on a free loopback port in a thread; yields its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 def events(lines: Iterator[str]) -> Iterator[dict]:
@@ -55,7 +32,7 @@ def test_live_stream_pushes_a_new_crossing_within_two_seconds(db_url, tokens, cl
     settings = ApiSettings(static_dir=None, poll_s=0.1, refresh_s=0.5, max_age_s=0.0)
     app = create_app(store_config(), db, settings, clock=clock)
     with (
-        serving(app) as base,
+        serving_app(app) as base,
         httpx.Client(base_url=base, timeout=5) as http,
         http.stream("GET", "/api/live", headers=bearer(tokens["vic"])) as response,
     ):
@@ -78,6 +55,6 @@ def test_live_stream_pushes_a_new_crossing_within_two_seconds(db_url, tokens, cl
 def test_live_stream_needs_credentials(db_url, clock):
     db = open_database(db_url)
     app = create_app(store_config(), db, ApiSettings(static_dir=None), clock=clock)
-    with serving(app) as base:
+    with serving_app(app) as base:
         assert httpx.get(f"{base}/api/live", timeout=5).status_code == 401
     db.close()
