@@ -37,7 +37,6 @@ from scipy.optimize import linear_sum_assignment
 
 from storelens.eval import MotTable, score_positions
 from storelens.eval.wildtrack import FPS, VIEWS, WildtrackAnnotations, load_wildtrack
-from storelens.geometry import box_floor_points
 from storelens.fusion import (
     CameraObservations,
     FusedFrame,
@@ -47,6 +46,7 @@ from storelens.fusion import (
     floor_sigma_m,
     foot_error_px,
 )
+from storelens.geometry import box_floor_points
 from storelens.track.association import iou_matrix
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -79,7 +79,8 @@ RECORDED_RESULTS_LATENCY_S = 10.0
 those of unlimited hindsight, while tracks flow on to fusion and storage during the run instead
 of all at the end (and a day of video is not held in memory)."""
 
-_RECORDED_SETTINGS = PipelineSettings(finalizer=FinalizerConfig(latency_s=RECORDED_RESULTS_LATENCY_S))
+RECORDED_PIPELINE = PipelineSettings(finalizer=FinalizerConfig(latency_s=RECORDED_RESULTS_LATENCY_S))
+"""How a store run tracks each camera of recorded video."""
 
 
 def store_id_of(config: StoreConfig) -> str:
@@ -318,7 +319,7 @@ class _CameraJob:
                 self._source = source
                 if self._stopped.is_set():
                     return
-                settings = None if source.is_live else _RECORDED_SETTINGS
+                settings = None if source.is_live else RECORDED_PIPELINE
                 result = track_source(source, self.detector, settings, on_tracks=self._on_tracks, keep=False)
         finally:
             if not isinstance(out, _CameraVisitors):

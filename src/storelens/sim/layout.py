@@ -246,8 +246,8 @@ DISPLAY_INERTIA_S = 3.0
 """How long a shopper must be in (out of) a display zone before the stay starts (ends), as the
 installer sets it: the displays are 1.4-1.6 m deep and ceiling cameras place people 0.2-0.5 m
 off, so with the default 1 s a stay broke whenever the position wandered out for a moment
-(4-camera busiest hour, median dwell error 12.6 % at 1 s, 7.7 % at 2 s, 7.0 % at 3 s,
-10.3 % at 5 s)."""
+(4-camera busiest hour, seeds 0 / 1, `bench/sim_fusion_replay.py`: median dwell error
+11.7 % / 13.5 % at 1 s, 6.6 % / 6.6 % at 2 s, 6.5 % / 5.8 % at 3 s, 8.9 % / 7.2 % at 5 s)."""
 
 _ZONES = (
     SimZone("entrance", "entrance", rectangle(7.5, 0.0, 12.5, 2.5)),
@@ -316,8 +316,8 @@ _MOUNTS = (
 then the pavement, the opposite (back) corner, the till, the back room, the fridges and the
 right-hand wall. The two corner views cross over the whole floor, so with 4 cameras every
 display is seen from two sides and none only from 15-20 m away (with the back-wall camera at
-x = 4.6 m instead of the corner, the 4-camera hour's median dwell error was 25 % against 15 %;
-`bench/bench_sim.py`)."""
+x = 4.6 m instead of the corner, a 15-minute diagnostic run's median dwell error was 25 %
+against 15 %, before the display inertia below)."""
 
 
 def build_store(n_cameras: int = 4, staff: int = 2) -> SimStore:

@@ -39,14 +39,16 @@ SIM_MODEL_SIGMA_M = 0.3
 cameras see people from 3 m up at 2-20 m, and the simulated detector's box errors (sd 4-9 % of
 the height, drifting over seconds, see docs/sim-noise-model.md) put single-camera floor
 positions 0.2-0.45 m from the truth (median) where the foot-point model says 0.1-0.25 m;
-0.15-0.2 m gave more duplicate visitors (store occupancy p95 error 5 instead of 4)."""
+0.2 m gave more duplicate visitors (busiest hour, seeds 0 / 1, `bench/sim_fusion_replay.py`:
+entries +4.8 % / +5.7 % instead of +1.8 % / 0.0 %, dwell error 7.4 % / 9.8 % instead of
+6.5 % / 5.8 %)."""
 
 SIM_CONFIRM_AFTER_S = 0.6
 """A visitor one camera has followed this long is reported even where a second camera looks
 but does not see them: the second of two people walking in single file through the door is
 hidden from the door camera, and at 2 s they were reported only once inside, so their entry
-was not counted (busiest hour, seeds 0 and 1: entries -6.1 % / -5.2 % at 2 s, -2.4 % / -2.3 % at
-1 s, +1.8 % / 0.0 % at 0.6 s)."""
+was not counted (busiest hour, seeds 0 / 1, `bench/sim_fusion_replay.py`: entries -6.1 % /
+-5.2 % at 2 s, -1.8 % / -2.3 % at 1 s, +1.8 % / 0.0 % at 0.6 s)."""
 
 SIM_HOLD_LOST_S = 2.0
 """A visitor no camera sees for a moment (a quarter of the people on the floor at any instant

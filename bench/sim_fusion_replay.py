@@ -1,0 +1,144 @@
+"""Fusion and analytics settings on a simulated store, replayed on its cameras' recorded tracks.
+
+Tracking the cameras is most of a simulated run's time; fusion and analytics are a few
+seconds a minute. This script tracks every camera of a simulated store once (as `run_store`
+does for recorded video), keeps the cameras' floor observations in ``bench/out/``, and then
+runs fusion -> analytics -> `score_simulation` on them for each variant given, so settings can
+be compared on the same observations in seconds:
+
+    .venv/bin/python bench/sim_fusion_replay.py --seed 0 base confirm_after_s=2 inertia=1
+    .venv/bin/python bench/sim_fusion_replay.py base hold_lost_s=0+model_sigma_m=0.2
+
+A variant is ``base`` (the simulated store's own `Scenario.fusion_config` and zones) or
+``key=value`` changes joined by ``+``: any `FusionConfig` field, or ``inertia`` (the inertia
+of the zones whose dwell is scored). Scores are those of `storelens eval-sim`, except that
+occupancy is counted from every fused position rather than the stored (downsampled) ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import pickle
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from storelens.analytics import StoreAnalytics
+from storelens.calibrate import camera_mapper
+from storelens.eval.sim_score import SimScore, score_simulation
+from storelens.fusion import STORE_CAMERA_ID, CameraObservations, FusionConfig, StoreFusion
+from storelens.fusion import observations_from_tracks
+from storelens.pipeline import track_source
+from storelens.runner import RECORDED_PIPELINE, analytics_spec
+from storelens.sim.scenario import Scenario, make_scenario
+from storelens.storage.models import TrackPoints
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def record(scenario: Scenario) -> list[CameraObservations]:
+    """Every camera's floor observations, tracked as `run_store` tracks recorded video."""
+    observations: list[CameraObservations] = []
+    for camera_id, camera in scenario.config.cameras.items():
+        mapper = camera_mapper(camera, config_dir=Path.cwd())
+        with scenario.open_camera(camera_id, camera, None) as source:
+            track_source(
+                source,
+                scenario.detector,
+                RECORDED_PIPELINE,
+                on_tracks=lambda tracks: observations.append(observations_from_tracks(tracks, mapper)),
+                keep=False,
+            )
+    return observations
+
+
+def replay(scenario: Scenario, observations: list[CameraObservations], variant: str) -> SimScore:
+    """Fuse and analyse the observations with one variant's settings; the score."""
+    fusion, spec = scenario.fusion_config(), analytics_spec(scenario.config)
+    for change in variant.split("+"):
+        if change == "base":
+            continue
+        key, _, value = change.partition("=")
+        if key == "inertia":
+            scored = [dataclasses.replace(z, inertia_s=float(value)) if z.min_dwell_s > 0 else z for z in spec.zones]
+            spec = dataclasses.replace(spec, zones=tuple(scored))
+        elif key in {f.name for f in dataclasses.fields(FusionConfig)}:
+            kind = type(getattr(fusion, key))
+            fusion = dataclasses.replace(fusion, **{key: kind(float(value)) if kind is not bool else value == "1"})
+        else:
+            raise SystemExit(f"variant {variant!r}: {key!r} is neither a FusionConfig field nor 'inertia'")
+    fuser = StoreFusion(fusion, list(scenario.config.cameras), scenario.coverage_m())
+    analytics = StoreAnalytics(spec, STORE_CAMERA_ID)
+    crossings, visits, frames = [], [], []
+
+    def take(fused: list) -> None:
+        for frame in fused:
+            positions = frame.to_floor_positions()
+            events = analytics.update(positions)
+            crossings.extend(events.crossings)
+            visits.extend(events.zone_visits)
+            frames.append(positions)
+
+    for obs in sorted(observations, key=lambda o: o.ts):
+        fuser.push(obs)
+        take(fuser.pop_ready())
+    take(fuser.flush())
+    events = analytics.flush()
+    crossings.extend(events.crossings)
+    visits.extend(events.zone_visits)
+    sizes = [len(p.track_id) for p in frames]
+    points = TrackPoints(
+        camera_id=np.full(sum(sizes), STORE_CAMERA_ID, dtype=object),
+        track_id=np.concatenate([p.track_id for p in frames]),
+        ts_us=np.repeat([round(p.ts.timestamp() * 1e6) for p in frames], sizes).astype(np.int64),
+        floor_xy_m=np.concatenate([p.floor_xy_m for p in frames]),
+    )
+    return score_simulation(scenario.store, scenario.log, crossings, visits, points)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("variants", nargs="+", help="'base' or key=value[+key=value...]")
+    parser.add_argument("--cameras", type=int, default=4)
+    parser.add_argument("--hours", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--start", type=datetime.fromisoformat, default=datetime(2026, 11, 27, 18, 0))
+    args = parser.parse_args()
+    start = args.start if args.start.tzinfo else args.start.replace(tzinfo=timezone.utc)
+    name = f"replay_{args.cameras}cam_{args.hours:g}h_seed{args.seed}_{start:%Y%m%dT%H%M}"
+    scenario = make_scenario(
+        OUT / name, n_cameras=args.cameras, start=start, duration_s=args.hours * 3600, seed=args.seed
+    )
+    cache = OUT / f"{name}.pkl"
+    if cache.exists():
+        observations = pickle.loads(cache.read_bytes())
+    else:
+        t0 = time.perf_counter()
+        observations = record(scenario)
+        cache.write_bytes(pickle.dumps(observations))
+        print(f"tracked {args.cameras} cameras in {time.perf_counter() - t0:.0f} s (kept in {cache})")
+    print(f"{start:%a %Y-%m-%d %H:%M} UTC, {args.hours:g} h, seed {args.seed}, {args.cameras} cameras")
+    print("variant | entrance in | entrance out | pavement in / out | dwell error | occupancy p95 / max")
+    for variant in args.variants:
+        s = replay(scenario, observations, variant)
+        ein, eout = s.line("entrance", "in"), s.line("entrance", "out")
+        pin, pout = s.line("pavement", "in"), s.line("pavement", "out")
+        print(
+            f"{variant} | {ein.measured}/{ein.truth} ({_signed(ein)}) | "
+            f"{eout.measured}/{eout.truth} ({_signed(eout)}) | {_signed(pin)} / {_signed(pout)} | "
+            f"{s.dwell_median_rel_error:.1%} | "
+            f"{s.occupancy_abs_error_p95:.0f} / {s.occupancy_abs_error_max:.0f}"
+        )
+    return 0
+
+
+def _signed(score) -> str:
+    return f"{(score.measured - score.truth) / score.truth:+.1%}" if score.truth else "n/a"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
