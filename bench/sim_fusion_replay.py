@@ -38,6 +38,7 @@ from storelens.sim.scenario import Scenario, make_scenario
 from storelens.storage.models import TrackPoints
 
 OUT = Path(__file__).resolve().parent / "out"
+_NUMERIC_FIELDS = {f.name for f in dataclasses.fields(FusionConfig) if f.type in ("int", "float", "bool")}
 
 
 def record(scenario: Scenario) -> list[CameraObservations]:
@@ -63,14 +64,18 @@ def replay(scenario: Scenario, observations: list[CameraObservations], variant: 
         if change == "base":
             continue
         key, _, value = change.partition("=")
+        try:
+            float(value)
+        except ValueError:
+            raise SystemExit(f"variant {variant!r}: {change!r} is not key=number") from None
         if key == "inertia":
             scored = [dataclasses.replace(z, inertia_s=float(value)) if z.min_dwell_s > 0 else z for z in spec.zones]
             spec = dataclasses.replace(spec, zones=tuple(scored))
-        elif key in {f.name for f in dataclasses.fields(FusionConfig)}:
+        elif key in _NUMERIC_FIELDS:
             kind = type(getattr(fusion, key))
             fusion = dataclasses.replace(fusion, **{key: kind(float(value)) if kind is not bool else value == "1"})
         else:
-            raise SystemExit(f"variant {variant!r}: {key!r} is neither a FusionConfig field nor 'inertia'")
+            raise SystemExit(f"variant {variant!r}: {key!r} is neither a numeric FusionConfig field nor 'inertia'")
     fuser = StoreFusion(fusion, list(scenario.config.cameras), scenario.coverage_m())
     analytics = StoreAnalytics(spec, STORE_CAMERA_ID)
     crossings, visits, frames = [], [], []
