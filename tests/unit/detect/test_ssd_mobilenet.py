@@ -1,6 +1,9 @@
 """The bundled SSD-MobileNetV2 detector against OpenCV DNN running the same frozen graph.
 
-The module converts the real model once into a temporary cache (about 1.5 s on 2 cores).
+OpenCV's outputs are a stored reference (``opencv_ssd_reference.npz``, made once by
+``scripts/make_opencv_reference.py`` with OpenCV 5.0, the last with a TensorFlow importer), so the
+converter stays checked whatever OpenCV is installed. The module converts the real model once into a
+temporary cache (about 1.5 s on 2 cores).
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ from storelens.errors import DetectorError
 from storelens.types import Frame
 
 PETS_VIDEO = Path("PETS09-S2L1") / "video.avi"  # in the shared data folder
-OPENCV_TEXT_GRAPH = "ssd_mobilenet_v2_coco_2018_03_29.pbtxt"
-COMPARED_MIN_SCORE = 0.3  # low-score boxes differ by OpenCV's pre-NMS top-100 cut, not by the model
-BOX_TOLERANCE_PX = 1.5
-SCORE_TOLERANCE = 0.01
+OPENCV_REFERENCE = Path(__file__).with_name("opencv_ssd_reference.npz")
+COMPARED_MIN_SCORE = 0.3  # the reference's score floor: lower boxes differ by OpenCV's pre-NMS top-100 cut
+BOX_TOLERANCE_PX = 0.05  # measured 0.0001 px with ONNX Runtime 1.32: float rounding only
+SCORE_TOLERANCE = 0.001  # measured 4e-6
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +44,9 @@ def detector(cache_dir: Path) -> SsdMobilenetV2Detector:
 
 
 @pytest.fixture(scope="module")
-def opencv_net() -> cv2.dnn.Net:
-    graph = ssd_mobilenet.bundled_graph_path()
-    return cv2.dnn.readNetFromTensorflow(str(graph), str(graph.with_name(OPENCV_TEXT_GRAPH)))
+def opencv_reference() -> dict[str, np.ndarray]:
+    with np.load(OPENCV_REFERENCE) as stored:
+        return dict(stored)
 
 
 def _pets_frames(shared_data: Path, indices: list[int]) -> list[Frame]:
@@ -61,24 +64,13 @@ def _pets_frames(shared_data: Path, indices: list[int]) -> list[Frame]:
     return frames
 
 
-def _opencv_people(net: cv2.dnn.Net, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """OpenCV's person boxes (pixels, clipped) and scores; its output rows are
-    [image, class, score, x1, y1, x2, y2] with normalised corners and TF class ids (person = 1)."""
-    h, w = image.shape[:2]
-    net.setInput(cv2.dnn.blobFromImage(image, 1.0, (300, 300), swapRB=True, crop=False))
-    rows = net.forward().reshape(-1, 7)
-    rows = rows[(rows[:, 1] == 1) & (rows[:, 2] >= COMPARED_MIN_SCORE)]
-    boxes = rows[:, 3:7] * [w, h, w, h]
-    boxes[:, 0::2] = boxes[:, 0::2].clip(0, w)
-    boxes[:, 1::2] = boxes[:, 1::2].clip(0, h)
-    return boxes, rows[:, 2]
-
-
 def test_detections_match_opencv(
-    detector: SsdMobilenetV2Detector, opencv_net: cv2.dnn.Net, shared_data: Path
+    detector: SsdMobilenetV2Detector, opencv_reference: dict[str, np.ndarray], shared_data: Path
 ):
-    for frame in _pets_frames(shared_data, [0, 150, 400, 650]):
-        want_boxes, want_scores = _opencv_people(opencv_net, frame.image)
+    frames = _pets_frames(shared_data, [int(i) for i in opencv_reference["frames"]])
+    for frame in frames:
+        want_boxes = opencv_reference[f"boxes_{frame.index}"]
+        want_scores = opencv_reference[f"scores_{frame.index}"]
         got = detector(frame)
         got = got[got.confidence >= COMPARED_MIN_SCORE]
 
@@ -93,9 +85,8 @@ GRIDS_300 = [(19, 3), (10, 6), (5, 6), (3, 6), (2, 6), (1, 6)]
 """(side, anchors per cell) of SSD-MobileNetV2's six prediction layers at 300 x 300."""
 
 
-def test_anchors_match_opencv_priorbox(opencv_net: cv2.dnn.Net):
-    opencv_net.setInput(np.zeros((1, 3, 300, 300), np.float32))
-    priors = opencv_net.forward("PriorBox/concat")[0, 0].reshape(-1, 4)  # x1, y1, x2, y2 normalised
+def test_anchors_match_opencv_priorbox(opencv_reference: dict[str, np.ndarray]):
+    priors = opencv_reference["priors"]  # x1, y1, x2, y2 normalised
     anchors = ssd_anchors([FeatureMap(g, g, a) for g, a in GRIDS_300])  # yc, xc, h, w
     np.testing.assert_allclose(anchors[:, 0], (priors[:, 1] + priors[:, 3]) / 2, atol=1e-6)
     np.testing.assert_allclose(anchors[:, 1], (priors[:, 0] + priors[:, 2]) / 2, atol=1e-6)
