@@ -1,8 +1,8 @@
 """Simulated store through the full stack: accuracy against exact truth, and speed.
 
-    .venv/bin/python bench/bench_sim.py                       # 4 cameras, busiest hour, seed 0
-    .venv/bin/python bench/bench_sim.py --cameras 6 --hours 12 --start 2026-11-25T09:00
-    .venv/bin/python bench/bench_sim.py --processes 1         # cameras in threads of one process
+    scripts/bench bench/bench_sim.py                       # 4 cameras, busiest hour, seed 0
+    scripts/bench bench/bench_sim.py --cameras 6 --hours 12 --start 2026-11-25T09:00
+    scripts/bench bench/bench_sim.py --processes 1         # cameras in threads of one process
 
 Simulated detections -> tracking per camera -> fusion -> analytics -> SQLite, then scored with
 `storelens.eval.sim_score` (the same as `storelens eval-sim`). Prints the score, the wall time
@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from storelens.eval.sim_score import TRACK_TAIL_S, score_simulation
+from storelens.eval.sim_score import TRACK_TAIL_S, StoredRecords, score_simulation
 from storelens.fusion import STORE_CAMERA_ID
 from storelens.runner import open_store_database
 from storelens.sim.scenario import make_scenario
@@ -50,13 +50,7 @@ def main() -> None:
         t_run = time.perf_counter() - t1
         begin, end = log.start, log.start + timedelta(seconds=args.hours * 3600 + TRACK_TAIL_S)
         t2 = time.perf_counter()
-        score = score_simulation(
-            scenario.store,
-            log,
-            db.line_crossings(begin, end),
-            db.zone_visits(begin, end),
-            db.positions(begin, end, camera_id=STORE_CAMERA_ID),
-        )
+        score = score_simulation(scenario.store, log, StoredRecords.read(db, begin, end))
         t_score = time.perf_counter() - t2
     camera_frames = sum(r.frames for r in runs if r.camera_id != STORE_CAMERA_ID)
     print(score.text())

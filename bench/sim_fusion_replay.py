@@ -6,8 +6,8 @@ does for recorded video), keeps the cameras' floor observations in ``bench/out/`
 runs fusion -> analytics -> `score_simulation` on them for each variant given, so settings can
 be compared on the same observations in seconds:
 
-    .venv/bin/python bench/sim_fusion_replay.py --seed 0 base confirm_after_s=2 inertia=1
-    .venv/bin/python bench/sim_fusion_replay.py base hold_lost_s=0+model_sigma_m=0.2
+    scripts/bench bench/sim_fusion_replay.py --seed 0 base confirm_after_s=2 inertia=1
+    scripts/bench bench/sim_fusion_replay.py base hold_lost_s=0+model_sigma_m=0.2
 
 A variant is ``base`` (the simulated store's own `Scenario.fusion_config` and zones) or
 ``key=value`` changes joined by ``+``: any `FusionConfig` field, or ``inertia`` (the inertia
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from storelens.analytics import StoreAnalytics
+from storelens.analytics import AnalyticsEvents, StoreAnalytics
 from storelens.calibrate import camera_mapper
-from storelens.eval.sim_score import SimScore, score_simulation
+from storelens.eval.sim_score import SimScore, StoredRecords, score_simulation
 from storelens.fusion import STORE_CAMERA_ID, CameraObservations, FusionConfig, StoreFusion
 from storelens.fusion import observations_from_tracks
 from storelens.pipeline import track_source
@@ -78,23 +78,19 @@ def replay(scenario: Scenario, observations: list[CameraObservations], variant: 
             raise SystemExit(f"variant {variant!r}: {key!r} is neither a numeric FusionConfig field nor 'inertia'")
     fuser = StoreFusion(fusion, list(scenario.config.cameras), scenario.coverage_m())
     analytics = StoreAnalytics(spec, STORE_CAMERA_ID)
-    crossings, visits, frames = [], [], []
+    events, frames = AnalyticsEvents(), []
 
     def take(fused: list) -> None:
         for frame in fused:
             positions = frame.to_floor_positions()
-            events = analytics.update(positions)
-            crossings.extend(events.crossings)
-            visits.extend(events.zone_visits)
+            events.extend(analytics.update(positions))
             frames.append(positions)
 
     for obs in sorted(observations, key=lambda o: o.ts):
         fuser.push(obs)
         take(fuser.pop_ready())
     take(fuser.flush())
-    events = analytics.flush()
-    crossings.extend(events.crossings)
-    visits.extend(events.zone_visits)
+    events.extend(analytics.flush())
     sizes = [len(p.track_id) for p in frames]
     points = TrackPoints(
         camera_id=np.full(sum(sizes), STORE_CAMERA_ID, dtype=object),
@@ -102,7 +98,8 @@ def replay(scenario: Scenario, observations: list[CameraObservations], variant: 
         ts_us=np.repeat([round(p.ts.timestamp() * 1e6) for p in frames], sizes).astype(np.int64),
         floor_xy_m=np.concatenate([p.floor_xy_m for p in frames]),
     )
-    return score_simulation(scenario.store, scenario.log, crossings, visits, points)
+    stored = StoredRecords(events.crossings, events.zone_visits, events.visits, points)
+    return score_simulation(scenario.store, scenario.log, stored)
 
 
 def main() -> int:
