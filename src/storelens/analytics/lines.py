@@ -7,9 +7,10 @@ out, and a track that breaks in two right at the door. The counter answers each:
 * **hysteresis**: a side only counts once the person is ``hysteresis_m`` clear of the line, so
   jitter inside that band changes nothing;
 * **debounce**: a crossing is held for ``debounce_s``; crossing back within it cancels both;
-* **stitching**: a track that starts within ``stitch_radius_m`` of where another track ended
-  ``stitch_s`` before inherits that track's side, so a break costs neither a miss nor a
-  double count.
+* **stitching**: a track that starts within ``stitch_radius_m`` of where another track was
+  last seen at most ``stitch_s`` before (ended, or still live but unseen since: the engine ends
+  a track only after its own, longer timeout) takes over that track's side, so a break costs
+  neither a miss nor a double count.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ class LineSpec:
         kind: "entrance" (visitors in and out) or "passerby" (foot traffic outside).
         debounce_s: A crossing reversed within this time is cancelled.
         hysteresis_m: How far past the line a person must be for their side to change.
-        stitch_radius_m: A track starting this close to where one ended continues its side...
-        stitch_s: ...if that track ended at most this long before.
+        stitch_radius_m: A track starting this close to where another was last seen takes over
+            its side...
+        stitch_s: ...if that track was last seen at most this long before (and not since).
         max_speed_m_per_s: A track whose position jumps across the line faster than this (a
             tracker re-finding the identity far away, or on someone else) is not counted: nobody
             walked that path.
@@ -87,7 +89,7 @@ class LineCounter:
         self._b = np.asarray(spec.b_m, dtype=np.float64)
         self._sign = 1.0 if spec.in_side == "left" else -1.0
         self._tracks: dict[int, _TrackSide] = {}
-        self._ended: list[tuple[datetime, _TrackSide]] = []
+        self._ended: dict[int, _TrackSide] = {}
         self._pending: list[_Pending] = []
 
     def update(self, positions: FloorPositions) -> list[LineCrossing]:
@@ -96,8 +98,10 @@ class LineCounter:
         if len(positions):
             dist = self._sign * side_of_line(positions.floor_xy_m, self._a, self._b)
             clear = np.where(dist >= self.spec.hysteresis_m, 1, np.where(dist <= -self.spec.hysteresis_m, -1, 0))
-            for tid, pos, side in zip(positions.track_id.tolist(), positions.floor_xy_m, clear.tolist()):
-                self._step(tid, pos, side, ts)
+            ids = positions.track_id.tolist()
+            present = set(ids)
+            for tid, pos, side in zip(ids, positions.floor_xy_m, clear.tolist()):
+                self._step(tid, pos, side, ts, present)
         return self._release(ts)
 
     def end_tracks(self, track_ids: list[int], ts: datetime) -> None:
@@ -105,9 +109,9 @@ class LineCounter:
         for tid in track_ids:
             state = self._tracks.pop(tid, None)
             if state is not None and state.side != 0:
-                self._ended.append((state.last_seen, state))
+                self._ended[tid] = state
         horizon = ts - timedelta(seconds=self.spec.stitch_s)
-        self._ended = [(t, s) for t, s in self._ended if t >= horizon]
+        self._ended = {tid: s for tid, s in self._ended.items() if s.last_seen >= horizon}
 
     def flush(self) -> list[LineCrossing]:
         """Release every pending crossing (end of stream)."""
@@ -115,10 +119,10 @@ class LineCounter:
         self._pending.clear()
         return out
 
-    def _step(self, tid: int, pos: np.ndarray, side: int, ts: datetime) -> None:
+    def _step(self, tid: int, pos: np.ndarray, side: int, ts: datetime, present: set[int]) -> None:
         state = self._tracks.get(tid)
         if state is None:
-            state = self._tracks[tid] = self._stitch(pos, ts) or _TrackSide(0, pos, ts, ts, pos)
+            state = self._tracks[tid] = self._stitch(pos, ts, present) or _TrackSide(0, pos, ts, ts, pos)
         if side != 0 and state.side != side:
             crossed = state.side != 0 and segments_cross(state.anchor, pos, self._a, self._b)[0]
             if crossed and self._walkable(state, pos, ts):
@@ -133,16 +137,20 @@ class LineCounter:
         elapsed = max((ts - state.anchor_ts).total_seconds(), 1e-6)
         return float(np.hypot(*(pos - state.anchor))) / elapsed <= self.spec.max_speed_m_per_s
 
-    def _stitch(self, pos: np.ndarray, ts: datetime) -> _TrackSide | None:
-        """The side of a track that ended near here just before, if any (it is taken once)."""
+    def _stitch(self, pos: np.ndarray, ts: datetime, present: set[int]) -> _TrackSide | None:
+        """The side of the nearest track last seen near here just before and not seen now, ended
+        or live, if any. It is taken over, not shared: the old track, if seen again, starts afresh."""
+        horizon = ts - timedelta(seconds=self.spec.stitch_s)
         best, best_d = None, self.spec.stitch_radius_m
-        for i, (_, s) in enumerate(self._ended):
-            d = float(np.hypot(*(s.last_pos - pos)))
-            if d <= best_d:
-                best, best_d = i, d
+        for pool in (self._ended, self._tracks):
+            for tid, s in pool.items():
+                if s.side != 0 and s.last_seen >= horizon and tid not in present:
+                    d = float(np.hypot(*(s.last_pos - pos)))
+                    if d <= best_d:
+                        best, best_d = (pool, tid), d
         if best is None:
             return None
-        _, s = self._ended.pop(best)
+        s = best[0].pop(best[1])
         return _TrackSide(s.side, s.anchor, s.anchor_ts, ts, pos)
 
     def _cross(self, tid: int, direction: Direction, ts: datetime) -> None:
