@@ -6,7 +6,7 @@ were built; the last row is the shipped default. Detections come from the bundle
 cached by ``bench/bench_tracking.py`` in ``--work``.
 
 Usage:
-    .venv/bin/python bench/ablation_tracker.py [--work bench/out]
+    scripts/bench bench/ablation_tracker.py [--work bench/out]
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A tracker is only as good as its detections, so storelens' tracking is judged against a well-known
 tracker fed the SAME detections: the MOT15 public detections here, or our own detector's output (written
 in MOT det format) from other bench scripts via :func:`run_bytetrack`. Needs the ``bench`` extra
-(``pip install -e '.[bench]'``, i.e. ``trackers==2.6.1``).
+(``trackers==2.6.1``, in ``requirements/bench-lock.txt``: run it with ``scripts/bench``).
 
 Usage::
 

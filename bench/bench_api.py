@@ -20,7 +20,7 @@ Steps:
 Needs ``wrk`` (Debian: ``apt-get install wrk``). Everything runs on this machine's loopback.
 
 Usage:
-    .venv/bin/python bench/bench_api.py [--days 7] [--people 10] [--duration 20] [--runs 3] [--workers 1] [--json]
+    scripts/bench bench/bench_api.py [--days 7] [--people 10] [--duration 20] [--runs 3] [--workers 1] [--json]
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ confirming visitors where two cameras look) comes from its calibration and image
 
 Usage (needs ``../shared/data``):
 
-    .venv/bin/python bench/bench_fusion_pets.py [--json]
+    scripts/bench bench/bench_fusion_pets.py [--json]
 """
 
 from __future__ import annotations

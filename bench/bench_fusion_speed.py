@@ -11,7 +11,7 @@ paths (IDF1, MOTA, 1 m radius), so a faster but worse fusion shows.
 
 Usage:
 
-    .venv/bin/python bench/bench_fusion_speed.py [--ticks 1500] [--people 30] [--json]
+    scripts/bench bench/bench_fusion_speed.py [--ticks 1500] [--people 30] [--json]
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ distance of matched pairs.
 
 Usage (needs ``../shared/data``):
 
-    .venv/bin/python bench/bench_fusion_wildtrack.py [--seeds 0 1 2] [--json]
+    scripts/bench bench/bench_fusion_wildtrack.py [--seeds 0 1 2] [--json]
 """
 
 from __future__ import annotations

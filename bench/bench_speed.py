@@ -6,7 +6,7 @@ decode, detect, track (tracker + finaliser + smoother) and the rest, plus the sh
 total that is neither decode nor detection (the issue's budget: <= 15 %).
 
 Usage:
-    .venv/bin/python bench/bench_speed.py [--runs 3] [--threads 2] [--json]
+    scripts/bench bench/bench_speed.py [--runs 3] [--threads 2] [--json]
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ of ``--repeat``; on PostgreSQL also after ``ANALYZE``). ``--points N`` shortens 
 about N points for a quick run. PostgreSQL runs in a schema of its own in the given database, dropped at the end.
 
 Usage:
-    .venv/bin/python bench/bench_storage.py [--engine sqlite|postgres|both] [--points N] [--json]
+    scripts/bench bench/bench_storage.py [--engine sqlite|postgres|both] [--points N] [--json]
 """
 
 from __future__ import annotations

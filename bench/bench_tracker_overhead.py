@@ -15,7 +15,7 @@ saved as MOT-like arrays in one .npz: ``--save-ref`` writes the reference, ``--c
 compares against it (exact for ids and frames, 1e-6 for boxes and scores).
 
 Usage:
-    .venv/bin/python bench/bench_tracker_overhead.py [--frames 3000] [--repeats 3] [--json]
+    scripts/bench bench/bench_tracker_overhead.py [--frames 3000] [--repeats 3] [--json]
         [--save-ref bench/out/tracker_ref.npz | --check-ref bench/out/tracker_ref.npz]
 """
 

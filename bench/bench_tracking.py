@@ -10,9 +10,9 @@ reported, so it does not lose by being fed boxes it was not tuned for.
 The one-by-one clip has no box ground truth: it reports the visitor tracks that last at least
 3 s (the truth is 6 visits).
 
-Usage (needs ``pip install -e '.[bench]'`` and ``../shared/data``):
+Usage (needs ``../shared/data``; ``scripts/bench`` installs the ByteTrack baseline from the bench lock):
 
-    .venv/bin/python bench/bench_tracking.py [--work bench/out] [--json]
+    scripts/bench bench/bench_tracking.py [--work bench/out] [--json]
 """
 
 from __future__ import annotations

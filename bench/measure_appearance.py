@@ -20,7 +20,7 @@ both side by side.
 
 Usage (needs ``../shared/data``)::
 
-    .venv/bin/python bench/measure_appearance.py [--work bench/out]
+    scripts/bench bench/measure_appearance.py [--work bench/out]
 
 Writes ``<work>/appearance.json``.
 """

@@ -24,7 +24,7 @@ scored against the same ground truth as the real detector's.
 
 Usage (needs ``../shared/data``)::
 
-    .venv/bin/python bench/measure_detector_noise.py [--work bench/out] [--seeds 10]
+    scripts/bench bench/measure_detector_noise.py [--work bench/out] [--seeds 10]
 
 Prints tables and the fitted `DetectorNoise`; writes ``<work>/detector_noise.json``.
 """

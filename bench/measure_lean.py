@@ -11,7 +11,7 @@ come with ground positions fixed from all seven views (`../shared/data/Wildtrack
 * the median floor error of the box's bottom centre, and of `box_floor_points` (the bottom
   edge, with `LEAN_SHARE` of the lean taken out), against the ground positions.
 
-Usage: ``.venv/bin/python bench/measure_lean.py`` (a few seconds; needs ``../shared/data``).
+Usage: ``scripts/bench bench/measure_lean.py`` (a few seconds; needs ``../shared/data``).
 """
 
 from __future__ import annotations
