@@ -13,7 +13,7 @@ from storelens.analytics import Direction, HeatGrid, zone_paths, zone_presence
 from storelens.config import StoreConfig
 from storelens.errors import ConfigError, StorageError
 from storelens.render import FloorCanvas, render_heatmap
-from storelens.storage import StoreDatabase, ZoneStats
+from storelens.storage import STORE_CAMERA_ID, StoreDatabase, ZoneStats
 
 __all__ = ["StoreStats", "store_stats", "write_heatmap_png"]
 
@@ -30,10 +30,12 @@ class StoreStats:
         entries / exits: Per entrance line, people crossing inwards / outwards.
         passers_by: Per passer-by line, crossings in either direction.
         capture_rate: Entries over passers-by (None without a passer-by line or passers-by).
-        visits: Store visits (tracks seen), and how many of them entered through an entrance.
-        median_visit_s: Median time on the floor per visit.
+        visits: Tracks the analytics followed (fused visitors on a several-camera store), each
+            stored as a visit; ``entered_visits`` of them came into the store (``visits`` minus
+            those are people seen only outside, passers-by).
+        median_visit_s: Median time on the floor per visit that came in.
         zones: Visits and dwell per zone.
-        peak_occupancy: Most people at once on the floor, per camera.
+        peak_occupancy: Most people at once on the floor, per camera (``store``: the fused store).
         zone_heat: Person-seconds per square metre per zone, hottest first.
         transitions: (from zone, to zone, people) rows, most travelled first.
         top_paths: (zones in order, people) for the most common whole paths.
@@ -72,7 +74,8 @@ class StoreStats:
         if self.capture_rate is not None:
             lines.append(f"capture rate: {self.capture_rate:.1%}")
         median = f", median {self.median_visit_s:.0f} s on the floor" if self.median_visit_s is not None else ""
-        lines.append(f"visits: {self.visits} ({self.entered_visits} through an entrance){median}")
+        lines.append(f"visits into the store: {self.entered_visits}{median}")
+        lines.append(f"people seen only outside (passers-by): {self.visits - self.entered_visits}")
         for cam, peak in sorted(self.peak_occupancy.items()):
             lines.append(f"peak occupancy ({cam}): {peak}")
         for name, z in sorted(self.zones.items()):
@@ -109,11 +112,12 @@ def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: da
         stats.capture_rate = sum(stats.entries.values()) / passers
     visits = db.visits(start, end)
     stats.visits = len(visits)
-    stats.entered_visits = sum(v.entered for v in visits)
-    if visits:
-        stats.median_visit_s = float(np.median([v.duration_s for v in visits]))
+    came_in = [v.duration_s for v in visits if v.entered]
+    stats.entered_visits = len(came_in)
+    if came_in:
+        stats.median_visit_s = float(np.median(came_in))
     stats.zones = db.zone_stats(start, end)
-    for camera in config.cameras:
+    for camera in [*config.cameras, STORE_CAMERA_ID]:  # a several-camera store's records are the fused "store"
         series = db.occupancy(start, end, camera_id=camera)
         if len(series):
             stats.peak_occupancy[camera] = int(series.max_occupancy.max())
