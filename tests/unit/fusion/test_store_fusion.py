@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from fusion_cases import frame, ts
 
-from storelens.analytics import AnalyticsSpec, StoreAnalytics
+from storelens.analytics import AnalyticsSpec, Direction, LineSpec, StoreAnalytics
 from storelens.fusion import FusedFrame, FusionConfig, StoreFusion
 
 OFFLINE = FusionConfig(latency_s=math.inf)
@@ -204,6 +204,71 @@ def test_a_duplicate_visitor_is_folded_into_the_older_one():
     out = run(StoreFusion(OFFLINE, ["a", "b"]), frames)
     assert ids_over_time(out[:5]) == {1, 2}
     assert out[-1].global_id.tolist() == [1] and out[-1].camera_count.tolist() == [2]
+
+
+def test_a_duplicate_that_comes_to_agree_gradually_is_merged_and_enters_once():
+    """Camera b first places the person 1.5 m off (calibration at the edge of its view), then
+    agrees with a over 2 s: smooth enough that no binding looks switched, so only merging
+    folds the second visitor into the first, and the door counts one entry, not two."""
+    frames = []
+    for k in range(30):  # walks in through a door at y = 0 at 1 m/s
+        y = -3.0 + 0.2 * k
+        frames += [frame("a", k, {1: (0.0, y)}), frame("b", k, {4: (1.5 * max(0.0, 1 - k / 10), y)})]
+    out = run(StoreFusion(OFFLINE, ["a", "b"]), frames)
+    assert out[0].global_id.tolist() == [1, 2]
+    assert out[-1].global_id.tolist() == [1] and out[-1].links.of_camera("b") == {4: 1}
+    door = LineSpec("door", a_m=(-2.0, 0.0), b_m=(2.0, 0.0), in_side="left")
+    analytics = StoreAnalytics(AnalyticsSpec(lines=(door,)), "store")
+    crossings = [c for f in out for c in analytics.update(f.to_floor_positions()).crossings]
+    crossings += analytics.flush().crossings
+    assert [(c.track_id, c.direction) for c in crossings] == [(1, Direction.IN)]
+
+
+def test_people_passing_in_disjoint_cameras_are_not_merged():
+    """Two people, each seen by one camera, pass 0.7 m apart: within the gate for 0.2 s, less
+    than merge_after_s, so both keep their ids."""
+    frames = []
+    for k in range(20):
+        frames += [frame("a", k, {1: (-2.2 + 0.2 * k, 0.0)}), frame("b", k, {5: (2.2 - 0.2 * k, 0.7)})]
+    out = run(StoreFusion(OFFLINE, ["a", "b"]), frames)
+    assert [f.global_id.tolist() for f in out] == [[1, 2]] * 20
+
+
+def test_a_newcomer_beside_a_tracked_person_does_not_take_their_binding():
+    """Someone joins 0.35 m beside a tracked person: their new track fits that visitor worse, so
+    it must not evict the person's track (nor be evicted back, tick after tick); after waiting
+    split_after_s it becomes a visitor of its own."""
+    frames = [frame("a", k, {1: (0.2 * k, 0.0), **({2: (0.2 * k, 0.35)} if k >= 5 else {})}) for k in range(25)]
+    out = run(StoreFusion(OFFLINE, ["a"]), frames)
+    assert [f.links.of_camera("a").get(1) for f in out] == [1] * 25  # track 1 stays with visitor 1
+    assert out[-1].links.of_camera("a") == {1: 1, 2: 2}
+
+
+def test_a_new_track_on_the_person_evicts_the_track_that_jumped_to_a_neighbour():
+    """Camera a's tracker moves track 1 onto someone appearing 0.7 m beside the person (still
+    within the gate) and gives the person new track 7, which fits the visitor clearly better:
+    7 takes the binding over, so visitor 1 stays with the person."""
+    frames = []
+    for k in range(25):
+        x = 0.2 * k
+        frames.append(frame("a", k, {1: (x, 0.0)} if k < 10 else {1: (x, 0.7), 7: (x, 0.0)}))
+    out = run(StoreFusion(OFFLINE, ["a"]), frames)
+    for f in out:
+        np.testing.assert_allclose(f.xy_m[f.global_id == 1][0, 1], 0.0, atol=0.01)
+    assert out[-1].links.of_camera("a") == {1: 2, 7: 1}
+
+
+def test_a_camera_track_that_jumps_far_off_is_split_off():
+    """Camera a's track 1 jumps 3 m onto someone no visitor explains (beyond switch_gate): held
+    out, then cut after split_after_s, and that person gets a visitor of their own."""
+    frames = []
+    for k in range(25):
+        x = 0.2 * k
+        frames += [frame("a", k, {1: (x, 0.0) if k < 8 else (x, 3.0)}), frame("b", k, {5: (x, 0.0)})]
+    out = run(StoreFusion(OFFLINE, ["a", "b"]), frames)
+    assert [f.global_id.tolist() for f in out[:13]] == [[1]] * 13
+    assert out[-1].links.of_camera("a") == {1: 2}
+    np.testing.assert_allclose(out[-1].xy_m, [[4.8, 0.0], [4.8, 3.0]])
 
 
 def test_appearance_breaks_a_tie_between_two_lost_visitors():
