@@ -111,6 +111,10 @@ class StoreAnalytics:
             inside = points_in_polygon(positions.floor_xy_m, self._store)
             self._store_inside -= set(positions.track_id[~inside].tolist())
             self._store_inside |= set(positions.track_id[inside].tolist())
+            # On the store floor is in the store, door or not: a track that starts inside continues
+            # someone who came in earlier (an identity broken by occlusion), or is staff.
+            for tid in positions.track_id[inside].tolist():
+                self._seen[tid].entered = True
         self._record(out)
         gone = [tid for tid, s in self._seen.items() if (ts - s.last).total_seconds() > self.spec.track_timeout_s]
         out.extend(self._end(gone, ts))
@@ -134,7 +138,8 @@ class StoreAnalytics:
         return {STORE_ZONE: store, **self._zones.occupancy()}
 
     def _record(self, events: AnalyticsEvents) -> None:
-        """Remember which live tracks came in through an entrance (for their visit record)."""
+        """Remember which live tracks came in through an entrance (for their visit record; without a
+        store outline the entrance is the only sign of it)."""
         for c in events.crossings:
             if c.line in self._entrances and c.direction is Direction.IN and c.track_id in self._seen:
                 self._seen[c.track_id].entered = True

@@ -93,7 +93,8 @@ class Visit:
     start_ts: datetime
     end_ts: datetime
     entered: bool
-    """True when the visit crossed an entrance line inwards (a visitor, not a passer-by)."""
+    """True when the person came into the store (a visitor, not a passer-by): crossed an entrance
+    line inwards, or stood inside the store's floor outline when it has one."""
 
     @property
     def duration_s(self) -> float:

@@ -310,7 +310,7 @@ class StoreDatabase:
     def add_visits(self, visits: Sequence[Visit]) -> None:
         """Store visits, and recompute the whole-floor (zone ``""``) minute aggregates of their cameras.
 
-        Only visits that ``entered`` (crossed an entrance line inwards) count as entries, exits
+        Only visits that ``entered`` (came into the store, `Visit.entered`) count as entries, exits
         and occupancy: passers-by seen through the door are kept but not counted.
 
         Raises:
