@@ -75,7 +75,8 @@ def _split_in_two(store: SimStore, log: PeopleLog, records: StoredRecords) -> St
     for v in records.zone_visits:
         cut = log.start + timedelta(seconds=middle_s[v.track_id])
         if v.enter_ts < cut < v.exit_ts:
-            zone_visits += [dataclasses.replace(v, exit_ts=cut), dataclasses.replace(v, enter_ts=cut, track_id=v.track_id + 100_000)]
+            later = dataclasses.replace(v, enter_ts=cut, track_id=v.track_id + 100_000)
+            zone_visits += [dataclasses.replace(v, exit_ts=cut), later]
         else:
             zone_visits.append(v if v.exit_ts <= cut else dataclasses.replace(v, track_id=v.track_id + 100_000))
     return dataclasses.replace(records, positions=positions, zone_visits=zone_visits)

@@ -26,7 +26,8 @@ def _config(tmp_path) -> StoreConfig:
 
 
 def _visit(track_id: int, start_s: float, end_s: float, entered: bool) -> Visit:
-    return Visit(STORE_CAMERA_ID, track_id, EPOCH + timedelta(seconds=start_s), EPOCH + timedelta(seconds=end_s), entered)
+    start, end = EPOCH + timedelta(seconds=start_s), EPOCH + timedelta(seconds=end_s)
+    return Visit(STORE_CAMERA_ID, track_id, start, end, entered)
 
 
 def test_fused_store_has_peak_occupancy_and_visitors_apart_from_passers_by(tmp_path):
