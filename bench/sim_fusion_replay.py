@@ -12,7 +12,9 @@ be compared on the same observations in seconds:
 A variant is ``base`` (the simulated store's own `Scenario.fusion_config` and zones) or
 ``key=value`` changes joined by ``+``: any `FusionConfig` field, or ``inertia`` (the inertia
 of the zones whose dwell is scored). Scores are those of `storelens eval-sim`, except that
-occupancy is counted from every fused position rather than the stored (downsampled) ones.
+occupancy is counted from every fused position rather than the stored (downsampled) ones; the
+identity columns (stored ids per true person, continuity, store IDF1) come from `SimScore.visitors`,
+the zone columns are the range over the scored zones of the signed stay-count and median-dwell errors.
 """
 
 from __future__ import annotations
@@ -124,7 +126,10 @@ def main() -> int:
         cache.write_bytes(pickle.dumps(observations))
         print(f"tracked {args.cameras} cameras in {time.perf_counter() - t0:.0f} s (kept in {cache})")
     print(f"{start:%a %Y-%m-%d %H:%M} UTC, {args.hours:g} h, seed {args.seed}, {args.cameras} cameras")
-    print("variant | entrance in | entrance out | pavement in / out | dwell error | occupancy p95 / max")
+    print(
+        "variant | entrance in | entrance out | pavement in / out | dwell error | occupancy p95 / max"
+        " | ids/person | continuity | IDF1 (IDP/IDR) | zone stays err | zone median dwell err"
+    )
     for variant in args.variants:
         s = replay(scenario, observations, variant)
         ein, eout = s.line("entrance", "in"), s.line("entrance", "out")
@@ -133,9 +138,27 @@ def main() -> int:
             f"{variant} | {ein.measured}/{ein.truth} ({_signed(ein)}) | "
             f"{eout.measured}/{eout.truth} ({_signed(eout)}) | {_signed(pin)} / {_signed(pout)} | "
             f"{s.dwell_median_rel_error:.1%} | "
-            f"{s.occupancy_abs_error_p95:.0f} / {s.occupancy_abs_error_max:.0f}"
+            f"{s.occupancy_abs_error_p95:.0f} / {s.occupancy_abs_error_max:.0f} | {_visitors(s)} | {_zones(s)}"
         )
     return 0
+
+
+def _visitors(s: SimScore) -> str:
+    """Identity columns: stored ids per true person, continuity, store IDF1."""
+    v = s.visitors
+    if v is None:
+        return "n/a | n/a | n/a"
+    ids = f"{v.ids_per_person:.2f} ({v.stored_ids}/{v.true_people})"
+    return f"{ids} | {v.continuity:.1%} | {v.idf1:.3f} ({v.idp:.2f}/{v.idr:.2f})"
+
+
+def _zones(s: SimScore) -> str:
+    """Range over the scored zones of the signed errors of stay counts and of median dwell."""
+    counts = [z.count_error for z in s.zones]
+    dwell = [z.median_dwell_error for z in s.zones]
+    if not counts:
+        return "n/a | n/a"
+    return f"{min(counts):+.0%}..{max(counts):+.0%} | {min(dwell):+.0%}..{max(dwell):+.0%}"
 
 
 def _signed(score) -> str:
