@@ -18,6 +18,8 @@ in standard deviations of both sides (each observation's ``sigma_m`` plus ``mode
 3. **New visitors.** What is left is grouped across cameras (a camera never gives one person
    two observations), and each group becomes a new visitor, unless it lies within the gate of
    a visitor: then it waits up to ``split_after_s`` for a wrong binding elsewhere to resolve.
+   Away from the exits, a new visitor near one folded away as a duplicate lately (step 4) takes
+   that id back (``revive_s``): two people side by side are often folded into one.
 4. **Duplicates.** Two visitors that stay within the gate of each other for ``merge_after_s``
    while no camera sees both are one person seen twice; the younger id is folded into the older.
 5. **Confirmation.** Given the cameras' floor coverage, a visitor is reported once as many
@@ -112,6 +114,12 @@ class FusionConfig:
             last seen (``camera_count`` 0), unless that is at an exit (when ``exits_m`` are
             given): someone hidden for a moment behind a shelf or another person is still in the
             store. 0: only visitors some camera sees this tick.
+        revive_s: A new visitor away from every exit (only when ``exits_m`` are given) takes the
+            id of a visitor folded into another as a duplicate this long ago at most, within
+            ``revive_m`` plus walking reach of where it was: nobody new appears mid-floor, and
+            in a group walking side by side such a fold is mostly two people taken for one, so
+            the one whose tracks are split off again keeps their id. 0: off.
+        revive_m: How far from a folded visitor's last position (plus walking reach) it revives.
     """
 
     tick_s: float = 0.2
@@ -133,6 +141,8 @@ class FusionConfig:
     confirm_cameras: int = 2
     confirm_after_s: float = math.inf
     hold_lost_s: float = 0.0
+    revive_s: float = 3.0
+    revive_m: float = 1.0
 
 
 @dataclass(slots=True)
@@ -217,6 +227,7 @@ class StoreFusion:
         self._bindings = Bindings()
         self._waiting: dict[int, float] = {}  # camera tracks held out (by key), since when
         self._together: dict[tuple[int, int], float] = {}  # candidate duplicate pairs, since when
+        self._folded: dict[int, tuple[float, np.ndarray, bool]] = {}  # folded ids: when, where, confirmed
         self._next_id = 1
         self._t_prev: float | None = None
         self._swept_s = -math.inf
@@ -494,19 +505,53 @@ class StoreFusion:
         state, cov = init_tracks(z, r, cfg.speed_sigma_mps**2)
         app = np.zeros((k, v.appearance.shape[1]), np.float32)
         np.add.at(app, labels, obs.appearance[left])
+        gid, confirmed = self._revive(z, t)
+        fresh = gid < 0
+        gid[fresh] = np.arange(self._next_id, self._next_id + int(fresh.sum()), dtype=np.int64)
+        self._next_id += int(fresh.sum())
         new = _Visitors(
-            gid=np.arange(self._next_id, self._next_id + k, dtype=np.int64),
+            gid=gid,
             state=state,
             cov=cov,
             last_s=np.full(k, t),
             last_xy=z,
-            confirmed=np.zeros(k, bool),
+            confirmed=confirmed,
             seen_s=np.zeros(k),
             appearance=_unit_rows(app, k, app.shape[1]),
         )
-        self._next_id += k
         row[left] = len(v) + labels
-        self._v = v.append(new)
+        v = v.append(new)
+        if not fresh.all():  # revived ids are old: keep the rows ordered by id
+            order = np.argsort(v.gid, kind="stable")
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            row[row >= 0] = rank[row[row >= 0]]
+            v = v.select(order)
+        self._v = v
+
+    def _revive(self, z: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (-1: a new one) and confirmation of new visitors at ``z``: folded ids revived nearby.
+
+        A visitor folded into another (`_merge_duplicates`) within ``revive_s`` whose last position
+        lies within ``revive_m`` plus walking reach of a new visitor away from every exit gives it
+        its id, and its confirmation (one pairing per id, nearest first).
+        """
+        cfg = self.config
+        gid, confirmed = np.full(len(z), -1, np.int64), np.zeros(len(z), bool)
+        self._folded = {g: f for g, f in self._folded.items() if t - f[0] <= cfg.revive_s + 1e-9}
+        if not self._folded or not len(z):
+            return gid, confirmed
+        folded = np.fromiter(self._folded, np.int64)
+        when = np.array([f[0] for f in self._folded.values()])
+        where = np.array([f[1] for f in self._folded.values()])
+        reach = cfg.revive_m + cfg.walk_speed_mps * (t - when)
+        d2 = squared_distances(z, where)
+        cost = np.where(d2 <= reach[None, :] ** 2, d2, np.inf)
+        cost[self._at_exit(z)] = np.inf
+        i, j = min_cost_pairs(cost)
+        gid[i] = folded[j]
+        confirmed[i] = [self._folded.pop(g)[2] for g in folded[j].tolist()]
+        return gid, confirmed
 
     def _learn_appearance(self, obs: _TickObservations, rows: np.ndarray, acc: np.ndarray, u: np.ndarray) -> None:
         """Blend the seen visitors' appearance with this tick's (a running mean of unit vectors)."""
@@ -547,6 +592,10 @@ class StoreFusion:
         for a, b in sorted(p for p, since in pairs.items() if t - since >= cfg.merge_after_s):
             if a not in gone and b not in gone:
                 gone[b] = a
+        if gone and cfg.revive_s > 0 and cfg.exits_m:
+            where = dict(zip(v.gid[u].tolist(), z))
+            for g in gone:
+                self._folded[g] = (t, where[g], bool(v.confirmed[np.searchsorted(v.gid, g)]))
         if gone:
             young, old = np.fromiter(gone, np.int64), np.fromiter(gone.values(), np.int64)
             self._bindings.relabel(young, old)
