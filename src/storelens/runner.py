@@ -17,7 +17,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime, timedelta, timezone
@@ -166,10 +166,15 @@ class RecordWriter:
     events: AnalyticsEvents = field(default_factory=AnalyticsEvents)
     every_s: float = WRITE_EVERY_S
     due: datetime | None = None
+    camera_heat: list[FloorPositions] = field(default_factory=list)
+    """The cameras' views of a fused store's visitors: heat per camera, no positions of their own."""
 
-    def add(self, positions: FloorPositions, events: AnalyticsEvents) -> None:
+    def add(
+        self, positions: FloorPositions, events: AnalyticsEvents, camera_views: Sequence[FloorPositions] = ()
+    ) -> None:
         self.positions.append(positions)
         self.events.extend(events)
+        self.camera_heat += camera_views
         if self.due is None or positions.ts >= self.due:
             self.flush()
             self.due = positions.ts + timedelta(seconds=self.every_s)
@@ -178,6 +183,7 @@ class RecordWriter:
         r, e = self.run, self.events
         with self.lock:
             r.positions += self.db.add_positions(self.positions)
+            self.db.add_positions(self.camera_heat, heat_only=True)
             self.db.add_line_crossings(e.crossings)
             self.db.add_zone_visits(e.zone_visits)
             self.db.add_visits(e.visits)
@@ -186,7 +192,7 @@ class RecordWriter:
         r.zone_visits += len(e.zone_visits)
         r.visits += len(e.visits)
         r.alerts += len(e.alerts)
-        self.positions, self.events = [], AnalyticsEvents()
+        self.positions, self.events, self.camera_heat = [], AnalyticsEvents(), []
 
 
 class PerProcessDetector:
@@ -392,7 +398,7 @@ class _StoreVisitors:
                 run.first_ts = run.first_ts or positions.ts
                 run.last_ts = positions.ts
                 self._ids.update(positions.track_id.tolist())
-                self.writer.add(positions, self.analytics.update(positions))
+                self.writer.add(positions, self.analytics.update(positions), frame.camera_views())
 
 
 def _floor_positions(tracks: Detections, mapper: FloorMapper) -> FloorPositions:

@@ -66,3 +66,13 @@ class FusedFrame:
     def to_floor_positions(self) -> FloorPositions:
         """The visitors as positions of the virtual camera ``"store"``, for `StoreAnalytics`."""
         return FloorPositions(STORE_CAMERA_ID, self.ts, self.global_id, self.xy_m)
+
+    def camera_views(self) -> list[FloorPositions]:
+        """Per camera with a linked track, the visitors it sees (at their fused positions): what one
+        camera contributed, e.g. for a per-camera heatmap of a several-camera store."""
+        views = []
+        for camera_id in np.unique(self.links.camera_id).tolist():
+            seen = np.isin(self.global_id, self.links.global_id[self.links.camera_id == camera_id])
+            if seen.any():
+                views.append(FloorPositions(camera_id, self.ts, self.global_id[seen], self.xy_m[seen]))
+        return views

@@ -241,7 +241,7 @@ class StoreDatabase:
 
     # ------------------------------------------------------------------ writes
 
-    def add_positions(self, batches: Sequence[FloorPositions]) -> int:
+    def add_positions(self, batches: Sequence[FloorPositions], heat_only: bool = False) -> int:
         """Store track positions downsampled to <= ``max_rate_hz`` per track, and add them to the heat grid.
 
         Pass many instants per call (a second or more of frames): each call is one transaction,
@@ -249,9 +249,12 @@ class StoreDatabase:
 
         Args:
             batches: Positions per camera and instant; each track's points in time order.
+            heat_only: Add the points to their camera's heat without storing them as positions
+                (the cameras' views of a fused store: their people are the store's visitors,
+                whose positions are stored once, under ``"store"``).
 
         Returns:
-            How many points were stored.
+            How many points were stored (or, with ``heat_only``, added to the heat).
 
         Raises:
             StorageError: nothing was stored (the message gives the count); the downsampling
@@ -262,7 +265,8 @@ class StoreDatabase:
         n_points = sum(len(b) for b in batches)
         with storage_errors(self._url, f"write {n_points} track points", pending=n_points), self._write() as conn:
             for points in kept:
-                self._insert_points(conn, points)
+                if not heat_only:
+                    self._insert_points(conn, points)
                 upsert_heat(conn, schema.heat, heat_increments(points, self.heat_cell_m))
         self._downsampler.commit(pending)
         return sum(len(points) for points in kept)

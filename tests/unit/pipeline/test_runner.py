@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import cv2
 import numpy as np
@@ -90,6 +90,21 @@ def test_every_camera_is_tracked_and_the_fused_visitor_counted_once(store):
     assert [v.camera_id for v in visits] == ["store"]
     assert all(1.5 <= v.dwell_s <= 2.5 for v in visits)
     assert min(c.ts for c in crossings) >= T0
+
+
+def test_each_camera_of_a_fused_store_has_its_own_heat_and_no_positions_of_its_own(store):
+    """A camera's heatmap shows the store's visitors while that camera saw them; their positions are
+    stored once, as the store's (the live floor plan and occupancy count each person once)."""
+    config, url = store
+    recent = datetime.now(timezone.utc) - timedelta(hours=1)  # within the positions' retention
+    with open_store_database(config, url) as db:
+        run_store(config, db, WalkerDetector(), start_time=recent)
+        heat = {cam: db.heatmap(*ALL, camera_id=cam).dense().seconds.sum() for cam in ("door", "aisle", "store")}
+        cameras_with_positions = set(db.positions(*ALL).camera_id.tolist())
+    assert heat["store"] > 1.0
+    assert heat["door"] == pytest.approx(heat["store"], rel=0.05)
+    assert heat["aisle"] == pytest.approx(heat["store"], rel=0.05)
+    assert cameras_with_positions == {"store"}
 
 
 def test_unknown_or_uncalibrated_cameras_are_refused_by_name(store):
