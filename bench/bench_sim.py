@@ -46,7 +46,7 @@ def main() -> None:
     log = scenario.log
     with open_store_database(scenario.config, f"sqlite:///{db_path}") as db:
         t1 = time.perf_counter()
-        runs = scenario.run(db, processes=args.processes)
+        runs = scenario.run(db, processes=args.processes, evaluate=True)
         t_run = time.perf_counter() - t1
         begin, end = log.start, log.start + timedelta(seconds=args.hours * 3600 + TRACK_TAIL_S)
         t2 = time.perf_counter()

@@ -420,6 +420,7 @@ def run_store(
     fusion: FusionConfig | None = None,
     coverage_m: Mapping[str, np.ndarray] | None = None,
     processes: int | None = None,
+    enforce_retention: bool = True,
 ) -> list[CameraRun]:
     """Process every camera (or the named ones) of a store into the database.
 
@@ -451,6 +452,9 @@ def run_store(
             many cores, with the same result; fusion, analytics and storage stay here. The
             workers are forked, inheriting ``detector`` (wrap one that must not be shared
             across processes, such as an ONNX Runtime session, in `PerProcessDetector`).
+        enforce_retention: Delete records older than the config's retention after the run (by
+            the wall clock). False for an evaluation, which scores every record of a past it
+            simulated or replayed.
 
     Raises:
         ConfigError: An unknown camera id.
@@ -502,9 +506,10 @@ def run_store(
         runs.append(store.run)
     if errors:
         raise errors[0]
-    purged = db.purge(datetime.now(timezone.utc), config.storage.retention_days.model_dump())
-    if any(purged.values()):
-        logger.info("retention: removed %s", ", ".join(f"{n} {kind.value}" for kind, n in purged.items() if n))
+    if enforce_retention:
+        purged = db.purge(datetime.now(timezone.utc), config.storage.retention_days.model_dump())
+        if any(purged.values()):
+            logger.info("retention: removed %s", ", ".join(f"{n} {kind.value}" for kind, n in purged.items() if n))
     return runs
 
 

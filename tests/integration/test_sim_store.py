@@ -24,13 +24,16 @@ def test_same_seed_same_result(tmp_path):
     assert runs[0].line("pavement", "in").truth > 0  # people walked past: the run was not empty
 
 
-GATE = {  # a regression gate at today's figures, not the targets (see docs/benchmarks.md)
-    "ids_per_person": 99.0,
-    "continuity": 0.0,
-    "idf1": 0.0,
-    "entrance_error": 9.0,
-    "zone_count_error": 9.0,
-    "total_dwell_error": 9.0,
+GATE = {
+    # A regression gate a little behind the figures of 2026-12-07 (ids per person 4.70, continuity
+    # 5.6 %, IDF1 0.628, entrance 0 % / -18 %, stays +55 % over all zones, total dwell within 17 % in
+    # every zone): far from the targets (docs/benchmarks.md), so it catches a change for the worse.
+    "ids_per_person": 5.2,
+    "continuity": 0.05,
+    "idf1": 0.58,
+    "entrance_error": 0.2,
+    "stays_error": 0.7,
+    "total_dwell_error": 0.25,
 }
 
 
@@ -45,8 +48,9 @@ def test_simulated_store_accuracy_gate(tmp_path):
     assert v.idf1 >= GATE["idf1"], report
     for direction in ("in", "out"):
         assert score.line("entrance", direction).error <= GATE["entrance_error"], report
+    stays = sum(z.measured_visits for z in score.zones) / sum(z.truth_visits for z in score.zones) - 1
+    assert abs(stays) <= GATE["stays_error"], report
     for zone in score.zones:
-        assert abs(zone.count_error) <= GATE["zone_count_error"], report
         assert abs(zone.total_dwell_error) <= GATE["total_dwell_error"], report
 
 
@@ -90,10 +94,10 @@ class _WriteClock:
     def __init__(self, db) -> None:
         self._db, self.newest, self.delays_s = db, None, []
 
-    def add_positions(self, batches):
-        if batches:
+    def add_positions(self, batches, heat_only=False):
+        if batches and not heat_only:
             self.newest = max([self.newest or batches[0].ts] + [b.ts for b in batches])
-        return self._db.add_positions(batches)
+        return self._db.add_positions(batches, heat_only)
 
     def add_visits(self, visits):
         self.delays_s += [(self.newest - v.end_ts).total_seconds() for v in visits]

@@ -396,5 +396,5 @@ def evaluate_simulation(
     log = scenario.log
     begin, end = log.start, log.start + timedelta(seconds=duration_s + TRACK_TAIL_S)
     with open_store_database(scenario.config, url) as db:
-        scenario.run(db)
+        scenario.run(db, evaluate=True)
         return score_simulation(scenario.store, log, StoredRecords.read(db, begin, end))

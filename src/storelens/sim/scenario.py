@@ -121,13 +121,15 @@ class Scenario:
         """Floor each camera sees well, from its exact calibration."""
         return {cid: floor_coverage(cam.camera, cam.width, cam.height) for cid, cam in self.store.cameras.items()}
 
-    def run(self, db: StoreDatabase, processes: int | None = None) -> list[CameraRun]:
+    def run(self, db: StoreDatabase, processes: int | None = None, evaluate: bool = False) -> list[CameraRun]:
         """Every camera through tracking, fusion, analytics and into ``db``.
 
         Args:
             db: Where records go.
             processes: Worker processes for the cameras of a recorded (not live) run; None: one
                 per core. 1 runs them in threads here; the result is the same.
+            evaluate: Keep every record for scoring, however old the simulated time (no
+                retention after the run).
         """
         if processes is None and not self.live:
             processes = os.cpu_count() or 2
@@ -140,6 +142,7 @@ class Scenario:
             fusion=self.fusion_config(),
             coverage_m=self.coverage_m(),
             processes=processes,
+            enforce_retention=not evaluate,
         )
 
 
