@@ -469,9 +469,16 @@ class StoreDatabase:
 
         Args:
             start / end: Range, UTC; heat is kept per hour, so hour-aligned bounds are exact.
-            camera_id: One camera, or None for all cameras (floor coordinates are shared).
+            camera_id: One camera, or None for the store's visitors: the fused ``"store"`` heat
+                where the range has any (each camera's view of the same visitors is kept too, and
+                must not be added to it), else every camera's summed (floor coordinates are shared).
         """
         table = schema.heat
+        if camera_id is None:
+            in_range = _in_range(table.c.hour_us, start, end)
+            fused = sa.select(table.c.camera_id).where(table.c.camera_id == STORE_CAMERA_ID, *in_range).limit(1)
+            if self._read(fused, "read the heatmap"):
+                camera_id = STORE_CAMERA_ID
         query = (
             sa.select(
                 table.c.cell_ix,
