@@ -6,11 +6,22 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from storelens.fusion import CameraObservations
+from storelens.fusion import CameraObservations, FusedFrame, StoreFusion
 from storelens.geometry.camera import PinholeCamera
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 FPS = 5.0
+EXIT = ((-50.0, -50.0), (-40.0, -50.0), (-40.0, -40.0), (-50.0, -40.0))
+"""An exit far from every scene: people lost elsewhere cannot have left, nor new ones appear."""
+
+
+def run(fusion: StoreFusion, frames) -> list[FusedFrame]:
+    """Push camera frames in order; every fused tick, the held ones flushed at the end."""
+    out = []
+    for f in frames:
+        fusion.push(f)
+        out += fusion.pop_ready()
+    return out + fusion.flush()
 
 
 def ts(k: int, offset_s: float = 0.0) -> datetime:

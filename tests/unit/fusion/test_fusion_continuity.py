@@ -5,21 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from fusion_cases import frame
+from fusion_cases import EXIT, frame, run
 
-from storelens.fusion import FusedFrame, FusionConfig, StoreFusion
+from storelens.fusion import FusionConfig, StoreFusion
 
-EXIT = ((-50.0, -50.0), (-40.0, -50.0), (-40.0, -40.0), (-50.0, -40.0))
-"""An exit far from the scene: nobody can appear or leave where it happens."""
 CONFIG = FusionConfig(latency_s=math.inf, exits_m=(EXIT,))
-
-
-def run(fusion: StoreFusion, frames) -> list[FusedFrame]:
-    out = []
-    for f in frames:
-        fusion.push(f)
-        out += fusion.pop_ready()
-    return out + fusion.flush()
 
 
 def pair_walking_together() -> list:

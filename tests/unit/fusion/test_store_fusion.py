@@ -7,22 +7,12 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from fusion_cases import frame, ts
+from fusion_cases import EXIT, frame, run, ts
 
 from storelens.analytics import AnalyticsSpec, Direction, LineSpec, StoreAnalytics
 from storelens.fusion import FusedFrame, FusionConfig, StoreFusion
 
 OFFLINE = FusionConfig(latency_s=math.inf)
-EXIT = ((-50.0, -50.0), (-40.0, -50.0), (-40.0, -40.0), (-50.0, -40.0))
-"""An exit far from every scene: people lost elsewhere cannot have left."""
-
-
-def run(fusion: StoreFusion, frames) -> list[FusedFrame]:
-    out = []
-    for f in frames:
-        fusion.push(f)
-        out += fusion.pop_ready()
-    return out + fusion.flush()
 
 
 def ids_over_time(out: list[FusedFrame]) -> set[int]:
