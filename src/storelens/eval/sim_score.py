@@ -186,7 +186,8 @@ class SimScore:
         if self.visitors is not None:
             v = self.visitors
             rows.append(
-                f"stored ids inside the store: {v.stored_ids} for {v.true_people} people = {v.ids_per_person:.2f} per person"
+                f"stored ids inside the store: {v.stored_ids} for {v.true_people} people "
+                f"= {v.ids_per_person:.2f} per person"
             )
             rows.append(
                 f"continuity: {v.continuity:.1%} of {v.shoppers} shoppers covered >= 90 % by one id "
@@ -228,7 +229,9 @@ def score_simulation(
     scored_zones = [z for z in store.zones if (z.name in zones if zones is not None else z.min_dwell_s > 0)]
     true_cross = truth.line_crossings(log, store.lines)
     lines = [
-        LineScore(line.name, direction, true_cross.count(line.name, direction), _count(stored.crossings, line.name, direction))
+        LineScore(
+            line.name, direction, true_cross.count(line.name, direction), _count(stored.crossings, line.name, direction)
+        )
         for line in store.lines
         for direction in ("in", "out")
     ]
