@@ -238,8 +238,9 @@ def score_simulation(
     entrance = [line.name for line in store.lines if line.kind == "entrance"]
     visitors = sum(true_cross.count(name, "in") for name in entrance)
     zone_scores, rel_errors = _score_zones(log, scored_zones, stored.zone_visits, end_s)
-    occ_err, occ_truth_max = _occupancy_errors(store, log, stored.positions)
-    minute_err, minute_stored_max = _minute_occupancy_errors(store, log, stored.visits, end_s)
+    true_counts = truth.occupancy(log, store)[truth.STORE_KEY]  # people on the floor at every frame
+    occ_err, occ_truth_max = _occupancy_errors(store, log, true_counts, stored.positions)
+    minute_err, minute_stored_max = _minute_occupancy_errors(log, true_counts, stored.visits, end_s)
     return SimScore(
         lines=lines,
         hourly_lines=_hourly_lines(log, true_cross, stored.crossings, entrance, end_s),
@@ -336,9 +337,10 @@ def _pair_by_overlap(t0: np.ndarray, t1: np.ndarray, m0: np.ndarray, m1: np.ndar
     return rows[ok], cols[ok]
 
 
-def _occupancy_errors(store: SimStore, log: PeopleLog, positions: TrackPoints) -> tuple[np.ndarray, int]:
+def _occupancy_errors(
+    store: SimStore, log: PeopleLog, true_counts: np.ndarray, positions: TrackPoints
+) -> tuple[np.ndarray, int]:
     """|stored - true| people on the store floor at each whole second of the log."""
-    true_counts = truth.occupancy(log, store)[truth.STORE_KEY]
     step = max(int(round(log.fps)), 1)
     seconds = np.arange(0, log.n_frames, step)
     true_at = true_counts[seconds]
@@ -352,11 +354,10 @@ def _occupancy_errors(store: SimStore, log: PeopleLog, positions: TrackPoints) -
 
 
 def _minute_occupancy_errors(
-    store: SimStore, log: PeopleLog, visits: Sequence[Visit], end_s: float
+    log: PeopleLog, true_counts: np.ndarray, visits: Sequence[Visit], end_s: float
 ) -> tuple[np.ndarray, int]:
     """|stored - true| peak occupancy of each whole minute, the stored one as the dashboard's history
     computes it (from the visits that entered, `storelens.storage.aggregates.minute_counts`)."""
-    true_counts = truth.occupancy(log, store)[truth.STORE_KEY]
     frames_per_minute = int(round(60 * log.fps))
     n_minutes = int(min(end_s, log.n_frames / log.fps) // 60)
     if n_minutes == 0:
