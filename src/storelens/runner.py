@@ -183,7 +183,8 @@ class RecordWriter:
         r, e = self.run, self.events
         with self.lock:
             r.positions += self.db.add_positions(self.positions)
-            self.db.add_positions(self.camera_heat, heat_only=True)
+            if self.camera_heat:  # several cameras only: no empty transaction for one camera
+                self.db.add_positions(self.camera_heat, heat_only=True)
             self.db.add_line_crossings(e.crossings)
             self.db.add_zone_visits(e.zone_visits)
             self.db.add_visits(e.visits)

@@ -109,11 +109,12 @@ class StoreAnalytics:
         out.alerts += self._alerts.update(positions, self._zones)
         if self._store is not None and len(positions):
             inside = points_in_polygon(positions.floor_xy_m, self._store)
+            on_floor = positions.track_id[inside].tolist()
             self._store_inside -= set(positions.track_id[~inside].tolist())
-            self._store_inside |= set(positions.track_id[inside].tolist())
+            self._store_inside |= set(on_floor)
             # On the store floor is in the store, door or not: a track that starts inside continues
             # someone who came in earlier (an identity broken by occlusion), or is staff.
-            for tid in positions.track_id[inside].tolist():
+            for tid in on_floor:
                 self._seen[tid].entered = True
         self._record(out)
         gone = [tid for tid, s in self._seen.items() if (ts - s.last).total_seconds() > self.spec.track_timeout_s]
