@@ -43,6 +43,9 @@ def differences(wanted: dict[str, str], have: dict[str, str]) -> list[str]:
 
 
 def main() -> int:
+    if len(sys.argv) != 2 or not Path(sys.argv[1]).is_file():
+        print("storelens: error: usage: lockcheck.py LOCK_FILE (an existing requirements lock)", file=sys.stderr)
+        return 2
     lock = Path(sys.argv[1])
     wanted = locked_versions(lock)
     lines = differences(wanted, installed_versions())
