@@ -10,6 +10,7 @@ what it adds to its heat cell, together with its displacement (the flow).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,6 +109,11 @@ class PositionDownsampler:
     def tracked(self) -> int:
         """How many tracks' last points are remembered (bounded by the TTL)."""
         return sum(len(state.last) for state in self._cameras.values())
+
+    def forget(self, camera_ids: Iterable[str]) -> None:
+        """Drop the cameras' state: a run that starts over downsamples as a first run does."""
+        for camera_id in camera_ids:
+            self._cameras.pop(camera_id, None)
 
     def plan(self, batches: list[FloorPositions]) -> tuple[list[KeptPoints], dict[str, dict]]:
         """Decide which points to keep; the state is unchanged until :meth:`commit`.

@@ -11,6 +11,7 @@ History:
     2: the heat table (back-filled from stored positions), ``alerts.acknowledged``, and a
        settings table that pins the heat grid's cell size.
     3: the web server's users, API tokens, sessions and failed login attempts.
+    4: runs: a ``runs`` table, ``run_id`` on every record table and in the heat table's key.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "migrate_0_to_1",
     "migrate_1_to_2",
     "migrate_2_to_3",
+    "migrate_3_to_4",
     "upgrade",
 ]
 
@@ -244,10 +246,54 @@ def migrate_2_to_3(conn: sa.Connection, heat_cell_m: float) -> None:
     v3.create_all(conn)
 
 
+_RECORD_TABLES_V4 = ("positions", "visits", "zone_visits", "line_crossings", "alerts")
+
+
+def migrate_3_to_4(conn: sa.Connection, heat_cell_m: float) -> None:
+    """Add runs: the ``runs`` table, ``run_id`` (0 for older records) on every record table and
+    in the heat table's key (the table is rebuilt: neither engine can change a primary key)."""
+    v4 = sa.MetaData()
+    sa.Table(
+        "runs",
+        v4,
+        sa.Column("run_id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("store_id", sa.String(64), nullable=False),
+        sa.Column("cameras", sa.Text, nullable=False),
+        sa.Column("live", sa.Boolean, nullable=False),
+        sa.Column("start_us", sa.BigInteger, nullable=False),
+        sa.Column("last_us", sa.BigInteger, nullable=False),
+        sa.Column("applied_seq", sa.BigInteger, nullable=False),
+        sa.Column("created_us", sa.BigInteger, nullable=False),
+    )
+    sa.Table(
+        "heat",
+        v4,
+        sa.Column("hour_us", sa.BigInteger, primary_key=True),
+        sa.Column("camera_id", sa.String(64), primary_key=True),
+        sa.Column("cell_ix", sa.Integer, primary_key=True),
+        sa.Column("cell_iy", sa.Integer, primary_key=True),
+        sa.Column("seconds", sa.Double, nullable=False),
+        sa.Column("flow_dx", sa.Double, nullable=False),
+        sa.Column("flow_dy", sa.Double, nullable=False),
+        sa.Column("run_id", sa.BigInteger, primary_key=True),
+        sqlite_with_rowid=False,
+    )
+    for table in _RECORD_TABLES_V4:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN run_id BIGINT NOT NULL DEFAULT 0")
+    conn.exec_driver_sql("ALTER TABLE heat RENAME TO heat_v3")
+    if conn.dialect.name == "postgresql":  # the key's index keeps its name through a rename
+        conn.exec_driver_sql("ALTER INDEX heat_pkey RENAME TO heat_v3_pkey")
+    v4.create_all(conn)
+    columns = "hour_us, camera_id, cell_ix, cell_iy, seconds, flow_dx, flow_dy"
+    conn.exec_driver_sql(f"INSERT INTO heat ({columns}, run_id) SELECT {columns}, 0 FROM heat_v3")
+    conn.exec_driver_sql("DROP TABLE heat_v3")
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection, float], None]] = {
     0: migrate_0_to_1,
     1: migrate_1_to_2,
     2: migrate_2_to_3,
+    3: migrate_3_to_4,
 }
 """Step from version ``v`` to ``v + 1``, keyed by ``v``."""
 LATEST_VERSION = max(MIGRATIONS) + 1

@@ -17,9 +17,9 @@ import logging
 import math
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Self
 
 import numpy as np
@@ -33,6 +33,7 @@ from storelens.storage.aggregates import minute_counts
 from storelens.storage.downsample import MAX_RATE_HZ, KeptPoints, PositionDownsampler, heat_increments
 from storelens.storage.engine import IMMEDIATE_OPTION, OPEN_HINTS, create_storage_engine, mask_url, storage_errors
 from storelens.storage.migrations import HEAT_CELL_SETTING, upgrade
+from storelens.storage.runs import RecordBatch, RunInfo
 from storelens.storage.models import (
     CameraHealth,
     CameraInfo,
@@ -245,7 +246,8 @@ class StoreDatabase:
         """Store track positions downsampled to <= ``max_rate_hz`` per track, and add them to the heat grid.
 
         Pass many instants per call (a second or more of frames): each call is one transaction,
-        and heat is summed per call before it is written.
+        and heat is summed per call before it is written. Records written this way belong to no
+        run (``run_id`` 0); a run writes through `write_batch`.
 
         Args:
             batches: Positions per camera and instant; each track's points in time order.
@@ -264,26 +266,13 @@ class StoreDatabase:
         kept, pending = self._downsampler.plan(batches)
         n_points = sum(len(b) for b in batches)
         with storage_errors(self._url, f"write {n_points} track points", pending=n_points), self._write() as conn:
-            for points in kept:
-                if not heat_only:
-                    self._insert_points(conn, points)
-                upsert_heat(conn, schema.heat, heat_increments(points, self.heat_cell_m))
+            self._store_points(conn, kept, 0, positions=not heat_only)
         self._downsampler.commit(pending)
         return sum(len(points) for points in kept)
 
     def add_line_crossings(self, crossings: Sequence[LineCrossing]) -> None:
         """Store counted line crossings."""
-        rows = [
-            {
-                "line": c.line,
-                "camera_id": c.camera_id,
-                "track_id": int(c.track_id),
-                "ts_us": to_us(c.ts),
-                "direction": Direction(c.direction).value,
-            }
-            for c in crossings
-        ]
-        self._insert(schema.line_crossings, rows, "line crossings")
+        self._write_records(_crossing_rows(crossings, 0), self._store_crossings, "line crossings")
 
     def add_zone_visits(self, visits: Sequence[ZoneVisit]) -> None:
         """Store zone visits, and recompute their (camera, zone) minute aggregates over the minutes they span.
@@ -292,24 +281,7 @@ class StoreDatabase:
             ValueError: a visit ends before it starts.
             StorageError: nothing was stored (the message gives the count).
         """
-        rows = [
-            {
-                "zone": v.zone,
-                "camera_id": v.camera_id,
-                "track_id": int(v.track_id),
-                "enter_us": to_us(v.enter_ts),
-                "exit_us": to_us(v.exit_ts),
-            }
-            for v in visits
-        ]
-        _check_intervals(rows, "enter_us", "exit_us", "zone visit")
-        with storage_errors(self._url, f"write {len(rows)} zone visits", pending=len(rows)), self._write() as conn:
-            if rows:
-                conn.execute(schema.zone_visits.insert(), rows)
-            table = schema.zone_visits
-            for (camera_id, zone), group in _group(rows, ("camera_id", "zone")).items():
-                selects = [table.c.camera_id == camera_id, table.c.zone == zone]
-                self._refresh_minutes(conn, camera_id, zone, group, table.c.enter_us, table.c.exit_us, selects)
+        self._write_records(_zone_visit_rows(visits, 0), self._store_zone_visits, "zone visits")
 
     def add_visits(self, visits: Sequence[Visit]) -> None:
         """Store visits, and recompute the whole-floor (zone ``""``) minute aggregates of their cameras.
@@ -321,46 +293,89 @@ class StoreDatabase:
             ValueError: a visit ends before it starts.
             StorageError: nothing was stored (the message gives the count).
         """
-        rows = [
-            {
-                "camera_id": v.camera_id,
-                "track_id": int(v.track_id),
-                "start_us": to_us(v.start_ts),
-                "end_us": to_us(v.end_ts),
-                "entered": bool(v.entered),
-            }
-            for v in visits
-        ]
-        _check_intervals(rows, "start_us", "end_us", "visit")
-        with storage_errors(self._url, f"write {len(rows)} visits", pending=len(rows)), self._write() as conn:
-            if rows:
-                conn.execute(schema.visits.insert(), rows)
-            table = schema.visits
-            entered = [r for r in rows if r["entered"]]
-            for (camera_id,), group in _group(entered, ("camera_id",)).items():
-                selects = [table.c.camera_id == camera_id, table.c.entered.is_(True)]
-                self._refresh_minutes(conn, camera_id, WHOLE_FLOOR, group, table.c.start_us, table.c.end_us, selects)
+        self._write_records(_visit_rows(visits, 0), self._store_visits, "visits")
 
     def add_alerts(self, alerts: Sequence[Alert]) -> list[int]:
         """Store alerts (not acknowledged) and return their ids, in the order given."""
-        rows = [
-            {
-                "ts_us": to_us(a.ts),
-                "kind": a.kind,
-                "zone": a.zone,
-                "camera_id": a.camera_id,
-                "track_id": None if a.track_id is None else int(a.track_id),
-                "message": a.message,
-                "acknowledged": False,
-            }
-            for a in alerts
-        ]
+        rows = _alert_rows(alerts, 0)
         if not rows:
             return []
         table = schema.alerts
         statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
         with storage_errors(self._url, f"write {len(rows)} alerts", pending=len(rows)), self._write() as conn:
             return [int(alert_id) for alert_id in conn.execute(statement, rows).scalars()]
+
+    def begin_run(self, run: RunInfo) -> int:
+        """Register a run before its first batch; a recorded run that was stored before is removed first.
+
+        Returns:
+            How many records of the earlier run with the same id were removed (0 for a new run):
+            running the same video again replaces its records instead of adding them twice.
+
+        Raises:
+            StorageError: nothing was changed.
+        """
+        table = schema.runs
+        with storage_errors(self._url, f"begin run {run.run_id}"), self._write() as conn:
+            old = conn.execute(sa.select(table.c.start_us, table.c.last_us).where(table.c.run_id == run.run_id)).first()
+            removed = 0 if old is None else self._remove_run(conn, run.run_id, old.start_us, old.last_us)
+            conn.execute(table.delete().where(table.c.run_id == run.run_id))
+            start_us = to_us(run.start)
+            conn.execute(
+                table.insert(),
+                {
+                    "run_id": run.run_id,
+                    "store_id": run.store_id,
+                    "cameras": ",".join(run.cameras),
+                    "live": run.live,
+                    "start_us": start_us,
+                    "last_us": start_us,
+                    "applied_seq": 0,
+                    "created_us": to_us(datetime.now(timezone.utc)),
+                },
+            )
+        self._downsampler.forget([*run.cameras, STORE_CAMERA_ID])
+        if removed:
+            logger.info("run %d was stored before: replaced its %d records", run.run_id, removed)
+        return removed
+
+    def write_batch(self, batch: RecordBatch) -> bool:
+        """Store one batch of a run in one transaction, unless it was stored already.
+
+        Returns:
+            False when the run had applied this batch (or a later one) before: nothing was written.
+
+        Raises:
+            StorageError: nothing was stored; retrying the same batch is safe.
+        """
+        kept, pending = self._downsampler.plan(batch.positions)
+        heat, heat_pending = self._downsampler.plan(batch.camera_heat)
+        runs = schema.runs
+        action = f"write batch {batch.seq} of run {batch.run_id}"
+        with storage_errors(self._url, action, pending=len(batch)), self._write() as conn:
+            applied = conn.execute(sa.select(runs.c.applied_seq).where(runs.c.run_id == batch.run_id)).scalar()
+            if applied is None:
+                raise StorageError(f"cannot {action} in {self.url}: the run was never begun (begin_run)")
+            fresh = batch.seq > applied
+            if fresh:
+                self._store_points(conn, kept, batch.run_id, positions=True)
+                self._store_points(conn, heat, batch.run_id, positions=False)
+                self._store_crossings(conn, _crossing_rows(batch.crossings, batch.run_id))
+                self._store_zone_visits(conn, _zone_visit_rows(batch.zone_visits, batch.run_id))
+                self._store_visits(conn, _visit_rows(batch.visits, batch.run_id))
+                alerts = _alert_rows(batch.alerts, batch.run_id)
+                if alerts:
+                    conn.execute(schema.alerts.insert(), alerts)
+                last = batch.last_ts
+                last_us = runs.c.last_us if last is None else sa.func.greatest(runs.c.last_us, to_us(last))
+                if conn.dialect.name == "sqlite" and last is not None:  # SQLite's two-argument max()
+                    last_us = sa.func.max(runs.c.last_us, to_us(last))
+                conn.execute(
+                    runs.update().where(runs.c.run_id == batch.run_id).values(applied_seq=batch.seq, last_us=last_us)
+                )
+        self._downsampler.commit(pending)
+        self._downsampler.commit(heat_pending)
+        return fresh
 
     def acknowledge_alert(self, alert_id: int, acknowledged: bool = True) -> None:
         """Mark an alert as seen (or, with ``acknowledged=False``, as not seen again).
@@ -375,7 +390,9 @@ class StoreDatabase:
         if not updated:
             raise StorageError(f"no alert with id {alert_id} in {self.url}; ids come from add_alerts() or alerts()")
 
-    def purge(self, now: datetime, retention: Mapping[DataKind | str, float | None]) -> dict[DataKind, int]:
+    def purge(
+        self, now: datetime, retention: Mapping[DataKind | str, float | None], keep_run: int | None = None
+    ) -> dict[DataKind, int]:
         """Delete each kind of data older than its retention; kinds not listed (or None) are kept forever.
 
         A record is older than the cutoff ``now - days`` when it ended before it (visits and zone
@@ -386,6 +403,9 @@ class StoreDatabase:
             now: Current time, UTC.
             retention: Days to keep per kind, e.g. ``{"positions": 30, "aggregates": 730}``;
                 None keeps the kind forever.
+            keep_run: A run whose records are kept whatever their age (minute aggregates, which
+                belong to no run, excepted): a backfill of old video is not deleted the moment
+                it is stored.
 
         Returns:
             Rows deleted per kind purged.
@@ -399,6 +419,8 @@ class StoreDatabase:
             for kind, cutoff in cutoffs.items():
                 column, bucket_us = _RETENTION_TIME[kind]
                 older = column < cutoff if bucket_us == 0 else column <= cutoff - bucket_us
+                if keep_run is not None and "run_id" in column.table.c:
+                    older = sa.and_(older, column.table.c.run_id != keep_run)
                 deleted[kind] = conn.execute(column.table.delete().where(older)).rowcount
         logger.info("purged from %s: %s", self.url, {k.value: n for k, n in deleted.items()})
         return deleted
@@ -591,11 +613,76 @@ class StoreDatabase:
         with storage_errors(self._url, action), self._engine.connect() as conn:
             return list(conn.execute(query))
 
-    def _insert(self, table: sa.Table, rows: list[dict], what: str) -> None:
+    def _write_records(self, rows: list[dict], store: Callable[[sa.Connection, list[dict]], None], what: str) -> None:
         if not rows:
             return
         with storage_errors(self._url, f"write {len(rows)} {what}", pending=len(rows)), self._write() as conn:
-            conn.execute(table.insert(), rows)
+            store(conn, rows)
+
+    def _store_points(self, conn: sa.Connection, kept: list[KeptPoints], run_id: int, positions: bool) -> None:
+        """Kept points as positions (unless only heat) and as heat of their camera and run."""
+        for points in kept:
+            if positions:
+                self._insert_points(conn, points, run_id)
+            upsert_heat(conn, schema.heat, heat_increments(points, self.heat_cell_m), run_id)
+
+    @staticmethod
+    def _store_crossings(conn: sa.Connection, rows: list[dict]) -> None:
+        if rows:
+            conn.execute(schema.line_crossings.insert(), rows)
+
+    def _store_zone_visits(self, conn: sa.Connection, rows: list[dict]) -> None:
+        if not rows:
+            return
+        table = schema.zone_visits
+        conn.execute(table.insert(), rows)
+        for (camera_id, zone), group in _group(rows, ("camera_id", "zone")).items():
+            selects = [table.c.camera_id == camera_id, table.c.zone == zone]
+            self._refresh_minutes(conn, camera_id, zone, group, table.c.enter_us, table.c.exit_us, selects)
+
+    def _store_visits(self, conn: sa.Connection, rows: list[dict]) -> None:
+        if not rows:
+            return
+        table = schema.visits
+        conn.execute(table.insert(), rows)
+        self._refresh_floor_minutes(conn, [r for r in rows if r["entered"]])
+
+    def _refresh_floor_minutes(self, conn: sa.Connection, entered: list[dict]) -> None:
+        """Whole-floor minute aggregates of the cameras of these visits, over the minutes they span."""
+        table = schema.visits
+        for (camera_id,), group in _group(entered, ("camera_id",)).items():
+            selects = [table.c.camera_id == camera_id, table.c.entered.is_(True)]
+            self._refresh_minutes(conn, camera_id, WHOLE_FLOOR, group, table.c.start_us, table.c.end_us, selects)
+
+    def _remove_run(self, conn: sa.Connection, run_id: int, start_us: int, last_us: int) -> int:
+        """Delete every record of a run (stored between its start and the stream time it reached)
+        and recompute the minute aggregates its visits were part of; how many records went."""
+        removed = 0
+        zone_visits, visits = schema.zone_visits, schema.visits
+        old_stays = conn.execute(
+            sa.select(zone_visits.c.camera_id, zone_visits.c.zone, zone_visits.c.enter_us, zone_visits.c.exit_us).where(
+                zone_visits.c.run_id == run_id, zone_visits.c.exit_us >= start_us, zone_visits.c.exit_us <= last_us
+            )
+        ).all()
+        old_visits = conn.execute(
+            sa.select(visits.c.camera_id, visits.c.start_us, visits.c.end_us, visits.c.entered).where(
+                visits.c.run_id == run_id, visits.c.end_us >= start_us, visits.c.end_us <= last_us
+            )
+        ).all()
+        for column, _bucket in _RETENTION_TIME.values():
+            table = column.table
+            if table is schema.minute_aggregates:
+                continue
+            since = floor_to(start_us, HOUR_US) if table is schema.heat else start_us
+            deleted = conn.execute(
+                table.delete().where(table.c.run_id == run_id, column >= since, column <= last_us)
+            ).rowcount
+            removed += deleted if table is not schema.heat else 0
+        for (camera_id, zone), group in _group([r._asdict() for r in old_stays], ("camera_id", "zone")).items():
+            selects = [zone_visits.c.camera_id == camera_id, zone_visits.c.zone == zone]
+            self._refresh_minutes(conn, camera_id, zone, group, zone_visits.c.enter_us, zone_visits.c.exit_us, selects)
+        self._refresh_floor_minutes(conn, [r._asdict() for r in old_visits if r.entered])
+        return removed
 
     def _upsert(self, table: sa.Table, key: list[str], row: dict, action: str) -> None:
         insert = dialect_insert(self._engine, table)
@@ -605,7 +692,7 @@ class StoreDatabase:
         with storage_errors(self._url, action), self._write() as conn:
             conn.execute(statement, row)
 
-    def _insert_points(self, conn: sa.Connection, points: KeptPoints) -> None:
+    def _insert_points(self, conn: sa.Connection, points: KeptPoints, run_id: int) -> None:
         """Bulk-insert kept points: COPY on PostgreSQL (about 5x faster than INSERT), executemany on SQLite."""
         columns = {
             "camera_id": [points.camera_id] * len(points),
@@ -613,6 +700,7 @@ class StoreDatabase:
             "ts_us": points.ts_us.tolist(),
             "x_m": points.x_m.tolist(),
             "y_m": points.y_m.tolist(),
+            "run_id": [int(run_id)] * len(points),
         }
         table = schema.positions
         if conn.dialect.name != "postgresql":
@@ -623,7 +711,7 @@ class StoreDatabase:
         name = conn.dialect.identifier_preparer.format_table(table)
         camera = _copy_text_escape(points.camera_id)
         text = "".join(
-            f"{camera}\t{t}\t{s}\t{x}\t{y}\n"
+            f"{camera}\t{t}\t{s}\t{x}\t{y}\t{run_id}\n"
             for t, s, x, y in zip(columns["track_id"], columns["ts_us"], columns["x_m"], columns["y_m"])
         )
         copy_sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN"
@@ -640,7 +728,8 @@ class StoreDatabase:
         exit_col: sa.Column,
         selects: list,
     ) -> None:
-        """Recompute the minute aggregates of one (camera, zone) over the minutes the new stays span.
+        """Recompute the minute aggregates of one (camera, zone) over the minutes the new stays span
+        (or the removed ones spanned).
 
         Every stored stay that overlaps those minutes is read back (the new ones are already
         inserted, in this transaction), so late or out-of-order records give the same result
@@ -652,7 +741,7 @@ class StoreDatabase:
         stays = conn.execute(
             sa.select(enter_col, exit_col).where(*selects, exit_col >= first, enter_col < last + MINUTE_US)
         ).all()
-        enter_us, exit_us = (np.array(c, dtype=np.int64) for c in (zip(*stays)))
+        enter_us, exit_us = (np.array(c, dtype=np.int64) for c in (list(zip(*stays)) or [(), ()]))
         counts = minute_counts(enter_us, exit_us, first, n_minutes)
         table = schema.minute_aggregates
         conn.execute(
@@ -684,6 +773,68 @@ class StoreDatabase:
         ]
         if rows:
             conn.execute(table.insert(), rows)
+
+
+def _crossing_rows(crossings: Sequence[LineCrossing], run_id: int) -> list[dict]:
+    return [
+        {
+            "line": c.line,
+            "camera_id": c.camera_id,
+            "track_id": int(c.track_id),
+            "ts_us": to_us(c.ts),
+            "direction": Direction(c.direction).value,
+            "run_id": run_id,
+        }
+        for c in crossings
+    ]
+
+
+def _zone_visit_rows(visits: Sequence[ZoneVisit], run_id: int) -> list[dict]:
+    rows = [
+        {
+            "zone": v.zone,
+            "camera_id": v.camera_id,
+            "track_id": int(v.track_id),
+            "enter_us": to_us(v.enter_ts),
+            "exit_us": to_us(v.exit_ts),
+            "run_id": run_id,
+        }
+        for v in visits
+    ]
+    _check_intervals(rows, "enter_us", "exit_us", "zone visit")
+    return rows
+
+
+def _visit_rows(visits: Sequence[Visit], run_id: int) -> list[dict]:
+    rows = [
+        {
+            "camera_id": v.camera_id,
+            "track_id": int(v.track_id),
+            "start_us": to_us(v.start_ts),
+            "end_us": to_us(v.end_ts),
+            "entered": bool(v.entered),
+            "run_id": run_id,
+        }
+        for v in visits
+    ]
+    _check_intervals(rows, "start_us", "end_us", "visit")
+    return rows
+
+
+def _alert_rows(alerts: Sequence[Alert], run_id: int) -> list[dict]:
+    return [
+        {
+            "ts_us": to_us(a.ts),
+            "kind": a.kind,
+            "zone": a.zone,
+            "camera_id": a.camera_id,
+            "track_id": None if a.track_id is None else int(a.track_id),
+            "message": a.message,
+            "acknowledged": False,
+            "run_id": run_id,
+        }
+        for a in alerts
+    ]
 
 
 def _stored_alert(r: sa.Row) -> StoredAlert:

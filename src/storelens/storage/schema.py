@@ -1,4 +1,4 @@
-"""The current database schema (version 3), as SQLAlchemy Core tables shared by both engines.
+"""The current database schema (version 4), as SQLAlchemy Core tables shared by both engines.
 
 Types are chosen to behave identically on SQLite and PostgreSQL: times are BIGINT microseconds
 since the epoch, UTC (see :mod:`storelens.storage.times`); measurements are 8-byte floats
@@ -25,6 +25,7 @@ __all__ = [
     "metadata",
     "minute_aggregates",
     "positions",
+    "runs",
     "schema_version",
     "sessions",
     "settings",
@@ -81,10 +82,12 @@ positions = sa.Table(
     sa.Column("ts_us", sa.BigInteger, nullable=False),
     sa.Column("x_m", sa.Double, nullable=False),
     sa.Column("y_m", sa.Double, nullable=False),
+    sa.Column("run_id", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_positions_ts", "ts_us"),
 )
 """Track points downsampled to <= 2 Hz per track. No primary key: it is append-only, and a key
-would be a second index to maintain at 50k rows/s."""
+would be a second index to maintain at 50k rows/s. ``run_id`` (every record table has one) names
+the `runs` row that wrote it; 0 for records written outside a run."""
 
 visits = sa.Table(
     "visits",
@@ -95,6 +98,7 @@ visits = sa.Table(
     sa.Column("start_us", sa.BigInteger, nullable=False),
     sa.Column("end_us", sa.BigInteger, nullable=False),
     sa.Column("entered", sa.Boolean, nullable=False),
+    sa.Column("run_id", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_visits_start", "start_us"),
     sa.Index("ix_visits_end", "end_us"),
 )
@@ -108,6 +112,7 @@ zone_visits = sa.Table(
     sa.Column("track_id", sa.BigInteger, nullable=False),
     sa.Column("enter_us", sa.BigInteger, nullable=False),
     sa.Column("exit_us", sa.BigInteger, nullable=False),
+    sa.Column("run_id", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_zone_visits_enter", "enter_us"),
     sa.Index("ix_zone_visits_exit", "exit_us"),
 )
@@ -121,6 +126,7 @@ line_crossings = sa.Table(
     sa.Column("track_id", sa.BigInteger, nullable=False),
     sa.Column("ts_us", sa.BigInteger, nullable=False),
     sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("run_id", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_line_crossings_ts", "ts_us"),
 )
 
@@ -135,6 +141,7 @@ alerts = sa.Table(
     sa.Column("track_id", sa.BigInteger, nullable=True),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("acknowledged", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("run_id", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_alerts_ts", "ts_us"),
 )
 
@@ -162,10 +169,30 @@ heat = sa.Table(
     sa.Column("seconds", sa.Double, nullable=False),
     sa.Column("flow_dx", sa.Double, nullable=False),
     sa.Column("flow_dy", sa.Double, nullable=False),
+    sa.Column("run_id", sa.BigInteger, primary_key=True),
     sqlite_with_rowid=False,
 )
-"""Person-seconds and summed motion (metres) per floor cell and hour. The key starts with the
-hour so a heatmap over a time range is one index range scan; upserts target the same key."""
+"""Person-seconds and summed motion (metres) per floor cell, hour and run. The key starts with
+the hour so a heatmap over a time range is one index range scan; upserts target the same key.
+The run is part of the key so that running the same video again replaces its heat."""
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("store_id", sa.String(64), nullable=False),
+    sa.Column("cameras", sa.Text, nullable=False),
+    sa.Column("live", sa.Boolean, nullable=False),
+    sa.Column("start_us", sa.BigInteger, nullable=False),
+    sa.Column("last_us", sa.BigInteger, nullable=False),
+    sa.Column("applied_seq", sa.BigInteger, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)
+"""One row per `storelens run` (see `storelens.storage.runs`): every record carries its
+``run_id``. A recorded run's id is a hash of its store, cameras and start time, so running the
+same video again first removes what the earlier run stored (``start_us`` to ``last_us``, the
+stream time it reached); ``applied_seq`` is the last batch written, so a batch delivered twice
+(its commit's acknowledgement lost) is written once."""
 
 users = sa.Table(
     "users",
