@@ -16,7 +16,9 @@ def serving_app(app) -> Iterator[str]:
     """Any app on a free loopback port (uvicorn in a thread); yields the base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1))
+    # Without proxy headers, as `storelens serve` runs: the app decides whom to believe.
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1, proxy_headers=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from storelens import __version__
 from storelens.api.auth import SESSION_COOKIE, AuthMiddleware, Viewer
@@ -100,5 +101,7 @@ def create_app(
     if static:
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="static")
     app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(AuthMiddleware, context=context, static=static)  # added last: runs first
+    app.add_middleware(AuthMiddleware, context=context, static=static)
+    if config.api.trusted_proxies:  # added last: runs first, so every layer sees the real client
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in config.api.trusted_proxies])
     return app

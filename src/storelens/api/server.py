@@ -97,6 +97,7 @@ def serve(
             access_log=access_log,
             log_level="info" if access_log else "warning",
             server_header=False,
+            proxy_headers=False,  # the app believes forwarded headers only from api.trusted_proxies
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
         print(f"storelens: serving {config.name!r} from {db.url} on http://{host}:{port}/ (Ctrl-C stops)")

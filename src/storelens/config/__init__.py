@@ -5,6 +5,7 @@ Use :func:`load_config`; it returns a :class:`StoreConfig` with absolute paths o
 """
 
 from storelens.config.analytics import AnalyticsConfig, HeatConfig
+from storelens.config.api import ApiConfig
 from storelens.config.base import FloorPoint, ImagePoint, StorelensModel
 from storelens.config.cameras import (
     CalibrationConfig,
@@ -28,6 +29,7 @@ __all__ = [
     "DEFAULT_DB_NAME",
     "WEEKDAYS",
     "AnalyticsConfig",
+    "ApiConfig",
     "CalibrationConfig",
     "CameraConfig",
     "FloorPlanConfig",

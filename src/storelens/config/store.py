@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from storelens.config.analytics import AnalyticsConfig
+from storelens.config.api import ApiConfig
 from storelens.config.base import StorelensModel
 from storelens.config.cameras import CameraConfig, CameraId
 from storelens.config.floor_plan import FloorPlanConfig
@@ -85,6 +86,9 @@ class StoreConfig(StorelensModel):
     storage: StorageConfig = Field(default_factory=StorageConfig, title="Storage", description="Database and retention")
     analytics: AnalyticsConfig = Field(
         default_factory=AnalyticsConfig, title="Analytics", description="Heatmap, visit and aggregate settings"
+    )
+    api: ApiConfig = Field(
+        default_factory=ApiConfig, title="Web server", description="How `storelens serve` sees its clients"
     )
 
     @model_validator(mode="before")

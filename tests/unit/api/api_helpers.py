@@ -33,8 +33,9 @@ def fixed_clock(now: datetime = NOW):
     return Clock()
 
 
-def store_config() -> StoreConfig:
-    """A 20 x 10 m shop: a door (entrance line) on the left wall, a pavement line outside it, three zones."""
+def store_config(**sections) -> StoreConfig:
+    """A 20 x 10 m shop: a door (entrance line) on the left wall, a pavement line outside it, three zones;
+    ``sections`` are added to (or replace) its top-level keys."""
     return StoreConfig.model_validate(
         {
             "name": "Corner shop",
@@ -64,6 +65,7 @@ def store_config() -> StoreConfig:
                 {"name": "door", "kind": "entrance", "a": [0, 2], "b": [0, 5], "in_side": "right"},
                 {"name": "pavement", "kind": "passerby", "a": [-2, 0], "b": [-2, 10]},
             ],
+            **sections,
         }
     )
 

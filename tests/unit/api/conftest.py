@@ -46,12 +46,13 @@ def clock():
 
 @pytest.fixture
 def make_client(db_url, clock):
-    """Build a TestClient (lifespan running) on this test's database; settings may be overridden."""
+    """Build a TestClient (lifespan running) on this test's database; settings and config may be overridden."""
     opened = []
 
-    def make(settings: ApiSettings | None = None, **client_args) -> TestClient:
+    def make(settings: ApiSettings | None = None, config=None, **client_args) -> TestClient:
         db = open_database(db_url)
-        app = create_app(store_config(), db, settings or ApiSettings(static_dir=None, max_age_s=0.0), clock=clock)
+        settings = settings or ApiSettings(static_dir=None, max_age_s=0.0)
+        app = create_app(config or store_config(), db, settings, clock=clock)
         client = TestClient(app, **client_args)
         client.__enter__()
         opened.append((client, db))

@@ -133,7 +133,7 @@ def test_sessions_expire(make_client, clock):
     assert client.get("/api/me").status_code == 401
 
 
-def test_failed_logins_are_throttled_per_user(client, clock):
+def test_failed_logins_are_throttled_per_client_and_user(client, clock):
     for _ in range(5):
         assert client.post("/api/login", json={"username": "vic", "password": "wrong-password"}).status_code == 401
     blocked = client.post("/api/login", json={"username": "vic", "password": PASSWORDS["vic"]})

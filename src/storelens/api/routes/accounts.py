@@ -22,17 +22,18 @@ UNKNOWN_CLIENT = "unknown"
     responses={401: {"description": "Wrong user name or password"}, 429: {"description": "Too many failed logins"}},
 )
 def login(body: LoginIn, request: Request, response: Response, ctx: Ctx) -> LoginOut:
-    client = request.client.host if request.client else UNKNOWN_CLIENT
-    wait_s = ctx.throttle.retry_after_s(body.username, client)
+    # The address as the server saw it, or as a trusted proxy said (api.trusted_proxies); clipped to
+    # the column's width, since a proxy may pass on whatever its client claimed.
+    client = (request.client.host if request.client else UNKNOWN_CLIENT)[:64]
+    wait_s = ctx.throttle.admit(body.username, client)
     if wait_s:
         raise HTTPException(
             429, f"too many failed logins: try again in {wait_s} s", headers={"Retry-After": str(wait_s)}
         )
     user = ctx.accounts.check_password(body.username, body.password)
     if user is None:
-        ctx.throttle.failed(body.username, client)
         raise HTTPException(401, "wrong user name or password")
-    ctx.throttle.succeeded(body.username)
+    ctx.throttle.succeeded(body.username, client)
     session = ctx.accounts.open_session(user, ctx.settings.session_ttl_s)
     secure = ctx.settings.secure_cookies or request.url.scheme == "https"
     max_age = int(ctx.settings.session_ttl_s)
