@@ -12,6 +12,7 @@ absent). Only the first seven fields are required; ground-truth ``conf`` 0 marks
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from os import PathLike
@@ -30,6 +31,9 @@ _MIN_FIELDS = 7  # frame, id, left, top, width, height, conf
 _MAX_FIELDS = 10  # ... x, y, z
 _WORLD_FIELDS = 9  # a line needs x and y to carry a world position
 _SHOWN_CHARS = 60  # how much of a bad line an error message quotes
+
+MAX_FRAME = 10**8
+"""Frames past this (46 days at 25 frames/s) are a corrupt or misread file, not a video."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,8 @@ def read_mot(path: str | PathLike[str], *, min_conf: float | None = None) -> Mot
             MOTChallenge marks as ignored (as py-motmetrics' ``eval_motchallenge`` does).
 
     Raises:
-        EvalError: The file cannot be read, or a line is not 7 to 10 numbers with integral frame/id.
+        EvalError: The file cannot be read, or a line is not 7 to 10 finite numbers with a frame
+            of 1 to `MAX_FRAME`, an integral id of -1 or more, and no negative width or height.
     """
     try:
         with open(path, encoding="utf-8") as fh:
@@ -105,13 +110,14 @@ def read_mot(path: str | PathLike[str], *, min_conf: float | None = None) -> Mot
             if not _MIN_FIELDS <= len(parts) <= _MAX_FIELDS:
                 raise ValueError
             row = [float(p) for p in parts]
-            if not (row[0].is_integer() and row[1].is_integer()):
-                raise ValueError
         except ValueError:
             raise EvalError(
                 f"{path}:{lineno}: expected {_MIN_FIELDS}-{_MAX_FIELDS} comma-separated numbers "
                 f"(frame,id,left,top,width,height,conf[,x,y,z]), got {line[:_SHOWN_CHARS]!r}"
             ) from None
+        problem = _row_problem(row)
+        if problem:
+            raise EvalError(f"{path}:{lineno}: {problem}, in {line[:_SHOWN_CHARS]!r}")
         values[lineno - 1, : len(row)] = row
         keep[lineno - 1] = True
 
@@ -120,6 +126,20 @@ def read_mot(path: str | PathLike[str], *, min_conf: float | None = None) -> Mot
     world[(world == NO_WORLD).all(axis=1)] = np.nan
     table = MotTable(frame=v[:, 0], track_id=v[:, 1], xywh=v[:, 2:6], conf=v[:, 6], world_xy=world)
     return table if min_conf is None else table.select(table.conf >= min_conf)
+
+
+def _row_problem(row: list[float]) -> str | None:
+    """What makes a parsed line no box (scoring it would count nonsense), or None."""
+    if not all(map(math.isfinite, row)):
+        return "every field must be a finite number"
+    frame, track_id, _, _, width, height = row[:6]
+    if not (frame.is_integer() and 1 <= frame <= MAX_FRAME):
+        return f"frame must be a whole number from 1 to {MAX_FRAME}"
+    if not (track_id.is_integer() and track_id >= -1):
+        return "id must be a whole number, -1 or more"
+    if width < 0 or height < 0:
+        return "width and height must not be negative"
+    return None
 
 
 def write_mot(path: str | PathLike[str], rows: MotTable) -> None:

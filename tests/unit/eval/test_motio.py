@@ -14,6 +14,7 @@ from storelens.errors import EvalError
 from storelens.eval import MotTable, read_mot, write_mot
 
 finite = st.floats(-1e5, 1e5, allow_nan=False, width=64)
+sizes = st.floats(0, 1e5, width=64)
 
 
 @st.composite
@@ -25,7 +26,10 @@ def tables(draw: st.DrawFn) -> MotTable:
     return MotTable(
         frame=draw(hnp.arrays(np.int64, n, elements=st.integers(1, 10_000))),
         track_id=draw(hnp.arrays(np.int64, n, elements=st.integers(-1, 10**9))),
-        xywh=draw(hnp.arrays(np.float64, (n, 4), elements=finite)),
+        xywh=np.concatenate(
+            [draw(hnp.arrays(np.float64, (n, 2), elements=finite)), draw(hnp.arrays(np.float64, (n, 2), elements=sizes))],
+            axis=1,
+        ),
         conf=draw(hnp.arrays(np.float64, n, elements=st.floats(0, 1))),
         world_xy=world,
     )
@@ -60,12 +64,33 @@ def test_reads_mot15_gt_and_detection_lines(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["1,2,3,4,5,6", "1,2,3,4,5,6,7,8,9,10,11", "1,2,a,4,5,6,1", "1.5,2,3,4,5,6,1", "1;2;3;4;5;6;1"],
+    ["1,2,3,4,5,6", "1,2,3,4,5,6,7,8,9,10,11", "1,2,a,4,5,6,1", "1;2;3;4;5;6;1", ",2,3,4,5,6,1"],
 )
 def test_malformed_line_names_file_and_line(tmp_path: Path, line: str) -> None:
     path = tmp_path / "bad.txt"
     path.write_text("1,1,0,0,10,10,1,-1,-1,-1\n" + line + "\n")
     with pytest.raises(EvalError, match=r"bad\.txt:2: expected 7-10 comma-separated numbers") as info:
+        read_mot(path)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("1,2,3,4,nan,6,1", "every field must be a finite number"),
+        ("1,2,3,4,5,6,1,inf,0", "every field must be a finite number"),
+        ("1.5,2,3,4,5,6,1", "frame must be a whole number"),
+        ("0,2,3,4,5,6,1", "frame must be a whole number from 1"),
+        ("1e12,2,3,4,5,6,1", "frame must be a whole number"),
+        ("1,2.5,3,4,5,6,1", "id must be a whole number"),
+        ("1,-7,3,4,5,6,1", "id must be a whole number, -1 or more"),
+        ("1,2,3,4,-5,6,1", "width and height must not be negative"),
+    ],
+)
+def test_impossible_values_name_file_and_line(tmp_path: Path, line: str, problem: str) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_text("1,1,0,0,10,10,1,-1,-1,-1\n" + line + "\n")
+    with pytest.raises(EvalError, match=rf"bad\.txt:2: {problem}") as info:
         read_mot(path)
     assert "\n" not in str(info.value)
 
