@@ -26,7 +26,7 @@ from storelens.storage import CameraInfo, StoreDatabase, StoreInfo, open_databas
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 """A Wednesday, 15:00 in London (GMT in March: local time = UTC)."""
-PASSWORDS = {"alice": "alice-admin-pass", "mia": "mia-manager-pass", "vic": "vic-viewer-pass"}
+PASSWORDS = {"alice": "copper-kettle-41", "mia": "violet-harbour-52", "vic": "quiet-lantern-63"}
 ROLES = {"alice": "admin", "mia": "manager", "vic": "viewer"}
 OPEN_HOURS = range(9, 19)
 HOURLY_WEIGHT = {9: 0.5, 10: 0.8, 11: 1.0, 12: 1.6, 13: 1.5, 14: 1.0, 15: 0.9, 16: 1.1, 17: 1.7, 18: 0.9}

@@ -23,14 +23,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from storelens.api.passwords import (
-    MIN_PASSWORD_LENGTH,
-    TOKEN_PREFIX,
-    hash_password,
-    hash_secret,
-    new_secret,
-    verify_password,
-)
+from storelens.api.password_policy import password_problem
+from storelens.api.passwords import TOKEN_PREFIX, hash_password, hash_secret, new_secret, verify_password
 from storelens.errors import StorageError, StorelensError
 from storelens.storage import schema
 from storelens.storage.engine import storage_errors
@@ -151,12 +145,12 @@ class AccountStore:
         """Create a user.
 
         Raises:
-            AccountError: a malformed name, unknown role or too short a password.
+            AccountError: a malformed name, unknown role or weak password (see storelens.api.password_policy).
             AccountExists: the name is taken.
         """
         _check_name(name, "user")
         role = _role(role)
-        _check_password(password)
+        _check_password(password, name)
         row = {"name": name, "role": role.value, "password_hash": hash_password(password), "created_us": self._now_us()}
         table = schema.users
         try:
@@ -196,10 +190,10 @@ class AccountStore:
         """Replace a user's password and end their browser sessions.
 
         Raises:
-            AccountError: too short a password.
+            AccountError: a weak password (see storelens.api.password_policy).
             AccountNotFound: no such user.
         """
-        _check_password(password)
+        _check_password(password, name)
         table = schema.users
         with self._write(f"set the password of {name!r}", revokes=True) as conn:
             user_id = conn.execute(sa.select(table.c.id).where(table.c.name == name)).scalar()
@@ -337,9 +331,10 @@ def _check_name(name: str, what: str) -> None:
         raise AccountError(f"{what} name {name!r} must be 1-64 letters, digits, '_', '.', '@' or '-'")
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+def _check_password(password: str, user_name: str) -> None:
+    problem = password_problem(password, user_name)
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def _role(role: Role | str) -> Role:

@@ -13,10 +13,8 @@ import hashlib
 import hmac
 import secrets
 
-__all__ = ["MIN_PASSWORD_LENGTH", "TOKEN_PREFIX", "hash_password", "hash_secret", "new_secret", "verify_password"]
+__all__ = ["TOKEN_PREFIX", "hash_password", "hash_secret", "new_secret", "verify_password"]
 
-MIN_PASSWORD_LENGTH = 10
-"""Shorter passwords fall to a guessing run against a stolen hash within days."""
 TOKEN_PREFIX = "slt_"
 """Marks API tokens, so secret scanners and people recognise a leaked one."""
 

@@ -14,7 +14,7 @@ from storelens.storage import CameraInfo, StoreDatabase, StoreInfo
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 """A Wednesday, 15:00 in London (GMT in March, so local time = UTC)."""
 LAST_WEEK = NOW - timedelta(days=7)
-PASSWORDS = {"alice": "alice-admin-pass", "mia": "mia-manager-pass", "vic": "vic-viewer-pass"}
+PASSWORDS = {"alice": "copper-kettle-41", "mia": "violet-harbour-52", "vic": "quiet-lantern-63"}
 ROLES = {"alice": "admin", "mia": "manager", "vic": "viewer"}
 
 

@@ -181,14 +181,14 @@ def test_api_tokens(client, tokens):
 
 def test_admins_add_users_who_can_then_log_in(client, tokens):
     admin = bearer(tokens["alice"])
-    body = {"name": "sam", "role": "viewer", "password": "sam-long-password"}
+    body = {"name": "sam", "role": "viewer", "password": "marble-orchard-88"}
     assert client.post("/api/users", json=body, headers=admin).status_code == 201
     assert client.post("/api/users", json=body, headers=admin).status_code == 409
     short = client.post("/api/users", json={**body, "name": "tim", "password": "short"}, headers=admin)
     assert short.status_code == 400 and "at least" in short.json()["detail"]
     bad_role = client.post("/api/users", json={**body, "name": "tim", "role": "root"}, headers=admin)
     assert bad_role.status_code == 422
-    login_ok = client.post("/api/login", json={"username": "sam", "password": "sam-long-password"})
+    login_ok = client.post("/api/login", json={"username": "sam", "password": "marble-orchard-88"})
     assert login_ok.status_code == 200 and login_ok.json()["role"] == "viewer"
 
 

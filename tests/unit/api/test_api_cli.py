@@ -37,7 +37,7 @@ def test_serve_refuses_to_start_without_users(monkeypatch, config_path, capsys):
 def test_users_and_tokens(monkeypatch, config_path, capsys, tmp_path):
     conf = ["--config", str(config_path)]
     assert (
-        run(monkeypatch, ["user", "add", "alice", "--role", "admin", "--password-stdin", *conf], "alice-password\n")
+        run(monkeypatch, ["user", "add", "alice", "--role", "admin", "--password-stdin", *conf], "copper-kettle-41\n")
         == 0
     )
     assert run(monkeypatch, ["user", "list", *conf]) == 0
@@ -47,7 +47,7 @@ def test_users_and_tokens(monkeypatch, config_path, capsys, tmp_path):
     with open_database(f"sqlite:///{tmp_path / 'storelens.db'}") as db:
         accounts = AccountStore(db.engine)
         assert accounts.user_for_token(token).name == "alice"
-        assert accounts.check_password("alice", "alice-password") is not None
+        assert accounts.check_password("alice", "copper-kettle-41") is not None
     # Mistakes print one line and exit 2.
     assert (
         run(monkeypatch, ["user", "add", "alice", "--role", "viewer", "--password-stdin", *conf], "another-pass\n") == 2
@@ -55,6 +55,8 @@ def test_users_and_tokens(monkeypatch, config_path, capsys, tmp_path):
     assert "already exists" in capsys.readouterr().err
     assert run(monkeypatch, ["user", "add", "bob", "--role", "viewer", "--password-stdin", *conf], "short\n") == 2
     assert "at least 10 characters" in capsys.readouterr().err
+    assert run(monkeypatch, ["user", "add", "bob", "--role", "viewer", "--password-stdin", *conf], " " * 12 + "\n") == 2
+    assert "storelens: error: the password must not be only spaces" in capsys.readouterr().err
     assert run(monkeypatch, ["user", "add", "bob", "--role", "viewer", *conf]) == 2  # stdin is no terminal
     assert "--password-stdin" in capsys.readouterr().err
     assert run(monkeypatch, ["token", "revoke", "1", *conf]) == 0
@@ -80,7 +82,7 @@ def test_serve_refuses_zero_workers(monkeypatch, config_path, capsys):
         run(
             monkeypatch,
             ["user", "add", "alice", "--role", "admin", "--password-stdin", "-c", str(config_path)],
-            "alice-password\n",
+            "copper-kettle-41\n",
         )
         == 0
     )

@@ -69,7 +69,7 @@ def test_version_2_database_gains_accounts(fresh_url):
         with db.engine.connect() as conn:
             assert current_version(conn) == 3
         accounts = AccountStore(db.engine)
-        user = accounts.add_user("owner", "admin", "owner-password-1")
+        user = accounts.add_user("owner", "admin", "amber-lighthouse-9")
         _, token = accounts.create_token("owner", "script")
         assert accounts.user_for_token(token) == user
         session = accounts.open_session(user, 60)
