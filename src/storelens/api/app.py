@@ -74,10 +74,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         feed = asyncio.create_task(context.feed.run(), name="storelens-live-feed")
-        yield
-        feed.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await feed
+        try:
+            yield
+        finally:
+            feed.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feed
+            context.close()
 
     app = FastAPI(
         title="storelens",

@@ -124,7 +124,7 @@ class ApiContext:
         self._live: tuple[float, LiveView] | None = None
         self._cameras: tuple[float, dict[str, int | None]] | None = None
         self._check_lock = threading.Lock()
-        self._check_dir = Path(tempfile.mkdtemp(prefix="storelens-check-"))
+        self._check_dir: tempfile.TemporaryDirectory | None = None
         self._checks: dict[str, float] = {}
         self._detector: Detector | None = None
 
@@ -174,9 +174,11 @@ class ApiContext:
             self._cameras = (time.monotonic(), seen)
             return seen
 
-
     def camera_check_image(self, camera_id: str) -> Path:
         """Path of the camera's check image (`storelens.calibrate`), remade when older than a minute.
+
+        The images (camera frames, heads pixelated) live in a temporary folder made on first use
+        and removed by :meth:`close` when the server stops, or at exit if it never stops cleanly.
 
         Raises:
             SourceError, CalibrationError: The camera cannot be read or mapped now.
@@ -185,14 +187,25 @@ class ApiContext:
         from storelens.detect import make_detector
 
         with self._check_lock:  # one image at a time: each reads a frame and runs the detector
-            path = check_image_path(self._check_dir, camera_id)
+            if self._check_dir is None:
+                self._check_dir = tempfile.TemporaryDirectory(prefix="storelens-check-")
+            out_dir = Path(self._check_dir.name)
+            path = check_image_path(out_dir, camera_id)
             made = self._checks.get(camera_id)
             if made is None or time.monotonic() - made > CHECK_IMAGE_MAX_AGE_S or not path.is_file():
                 if self._detector is None:
                     self._detector = make_detector()
-                run_calibrate(self.config, camera_id, self._check_dir, detector=self._detector)
+                run_calibrate(self.config, camera_id, out_dir, detector=self._detector)
                 self._checks[camera_id] = time.monotonic()
             return path
+
+    def close(self) -> None:
+        """Remove the check images: the server is stopping."""
+        with self._check_lock:
+            if self._check_dir is not None:
+                self._check_dir.cleanup()
+                self._check_dir = None
+                self._checks.clear()
 
 
 async def get_context(request: Request) -> ApiContext:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from storelens.api.app import create_app
 from storelens.api.context import ApiSettings
+from storelens.calibrate import check_image_path
 from storelens.config import load_config
 from storelens.errors import StorageError
 from storelens.storage import CameraHealth, open_database
@@ -82,6 +84,26 @@ def test_camera_check_image_names_what_is_wrong(viewer):
     assert viewer.get("/api/cameras/till/check.png").status_code == 404
     response = viewer.get("/api/cameras/door/check.png")  # its source door.mp4 does not exist here
     assert response.status_code == 503 and "door.mp4" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("source_ok", [True, False])
+def test_camera_check_images_are_removed_when_the_server_stops(db_url, tokens, tmp_path, monkeypatch, source_ok):
+    """Check images are frames of the shop floor: their temporary folder goes with the server, made or failed."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr("storelens.detect.make_detector", lambda: (lambda frame: None))
+    if source_ok:  # else the real one fails on the missing door.mp4
+        monkeypatch.setattr(
+            "storelens.calibrate.run_calibrate",
+            lambda config, camera_id, out_dir, detector: check_image_path(out_dir, camera_id).write_bytes(b"png"),
+        )
+    with open_database(db_url) as db:
+        app = create_app(store_config(), db, ApiSettings(static_dir=None), clock=fixed_clock())
+        with TestClient(app) as client:
+            assert not list(tmp_path.glob("storelens-check-*"))  # nothing is made before an image is asked for
+            response = client.get("/api/cameras/door/check.png", headers=bearer(tokens["vic"]))
+            assert response.status_code == (200 if source_ok else 503)
+            assert len(list(tmp_path.glob("storelens-check-*"))) == 1
+    assert not list(tmp_path.glob("storelens-check-*"))
 
 
 def test_camera_check_image_of_a_real_camera(shared_data, tmp_path):
