@@ -10,11 +10,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import socket
 from pathlib import Path
 from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from storelens.api.accounts import AccountStore
 from storelens.api.app import create_app
@@ -53,6 +55,23 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's listening socket, bound here rather than by uvicorn: a bad port or a taken
+    address is then a one-line error (uvicorn logs it and exits), and never another port."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port must be 0 to 65535 (0: any free port), got {port}")
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart need not wait out TIME_WAIT
+        sock.bind((host, port))
+        sock.listen()  # connections queue from now on, also while --workers processes start
+    except OSError as err:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    sock.set_inheritable(True)  # --workers: the worker processes serve on this same socket
+    return sock
+
+
 def app_from_environment() -> FastAPI:
     """uvicorn factory for worker processes: the app for the config and database ``serve`` passed on."""
     config = load_config(Path(os.environ[_ENV_CONFIG]))
@@ -74,7 +93,7 @@ def serve(
 
     Raises:
         ConfigError: the database has no users yet (nobody could log in, and there is no
-            default account), or a bad number of workers.
+            default account), a bad number of workers, or the address cannot be listened on.
         StorageError: the database cannot be opened.
     """
     if workers < 1:
@@ -92,20 +111,29 @@ def serve(
                 host,
             )
         options = dict(
-            host=host,
-            port=port,
             access_log=access_log,
             log_level="info" if access_log else "warning",
             server_header=False,
             proxy_headers=False,  # the app believes forwarded headers only from api.trusted_proxies
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
-        print(f"storelens: serving {config.name!r} from {db.url} on http://{host}:{port}/ (Ctrl-C stops)")
+        sock = _listen(host, port)
+        shown_host = f"[{host}]" if ":" in host else host
+        print(
+            f"storelens: serving {config.name!r} from {db.url} on http://{shown_host}:{sock.getsockname()[1]}/ "
+            "(Ctrl-C stops)",
+            flush=True,
+        )
         if workers == 1:
-            app = create_app(config, db, ApiSettings(secure_cookies=secure_cookies))
-            _Server(uvicorn.Config(app, **options), app.state.context.feed).run()
+            with sock:
+                app = create_app(config, db, ApiSettings(secure_cookies=secure_cookies))
+                _Server(uvicorn.Config(app, **options), app.state.context.feed).run(sockets=[sock])
             return
     os.environ.update(
         {_ENV_CONFIG: str(config_path.resolve()), _ENV_DB: url or "", _ENV_SECURE: "1" if secure_cookies else "0"}
     )
-    uvicorn.run("storelens.api.server:app_from_environment", factory=True, workers=workers, **options)
+    with sock:  # as uvicorn.run does with workers, but on the socket bound above
+        server_config = uvicorn.Config(
+            "storelens.api.server:app_from_environment", factory=True, workers=workers, **options
+        )
+        Multiprocess(server_config, sockets=[sock]).run()
