@@ -13,7 +13,7 @@ from storelens.api.context import ApiSettings
 from storelens.api.live import fingerprint
 from storelens.storage import open_database
 from storelens.storage.engine import create_storage_engine
-from storelens.storage.migrations import current_version, upgrade
+from storelens.storage.migrations import LATEST_VERSION, current_version, upgrade
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_version_2_database_gains_accounts(fresh_url):
     engine.dispose()
     with open_database(fresh_url) as db:
         with db.engine.connect() as conn:
-            assert current_version(conn) == 3
+            assert current_version(conn) == LATEST_VERSION
         accounts = AccountStore(db.engine)
         user = accounts.add_user("owner", "admin", "amber-lighthouse-9")
         _, token = accounts.create_token("owner", "script")
