@@ -9,6 +9,7 @@ missing time.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +39,8 @@ class ReconnectPolicy:
         initial_delay_s: Wait before the first reconnection attempt, seconds.
         max_delay_s: Cap of the doubling wait between attempts, seconds.
         max_reconnects: Give up (SourceError) after this many failed attempts in a row;
-            None retries until ``close()``.
+            None retries until ``close()``; 0 raises at the first drop, for a caller that
+            reopens the source itself and says so (`storelens.sources.supervised`).
         open_timeout_s: How long opening a network stream may take, seconds.
         read_timeout_s: How long a network stream may stay silent before it counts as
             dropped, seconds.
@@ -60,6 +62,17 @@ class ReconnectPolicy:
             raise ConfigError(f"max_reconnects must be >= 0 or None, got {self.max_reconnects}")
         if self.open_timeout_s <= 0 or self.read_timeout_s <= 0:
             raise ConfigError("open_timeout_s and read_timeout_s must be positive")
+
+    def delay_s(self, attempt: int) -> float:
+        """Wait before reconnection attempt ``attempt`` (0-based): the initial delay, doubled
+        each attempt up to the cap.
+
+        >>> [ReconnectPolicy(initial_delay_s=1, max_delay_s=30).delay_s(i) for i in range(7)]
+        [1, 2, 4, 8, 16, 30, 30]
+        """
+        if attempt >= math.log2(self.max_delay_s / self.initial_delay_s):
+            return self.max_delay_s
+        return self.initial_delay_s * 2**attempt
 
 
 def redact_url(url: str) -> str:
@@ -112,7 +125,6 @@ class LiveSource(SourceBase):
         self._rate = WallClockRate(check_rate("analysis_fps", analysis_fps))
         self._policy = policy or ReconnectPolicy()
         self._cap: cv2.VideoCapture | None = None
-        self._delay_s = self._policy.initial_delay_s
         self._attempts_since_frame = 0
         problem = self._connect()
         if problem is not None:
@@ -192,7 +204,6 @@ class LiveSource(SourceBase):
                 self._reconnect()
                 continue
             self._attempts_since_frame = 0
-            self._delay_s = self._policy.initial_delay_s
             if image is None:
                 self._stats.frames_skipped += 1
             else:
@@ -202,12 +213,19 @@ class LiveSource(SourceBase):
             index += 1
 
     def _drop(self, problem: str) -> None:
-        """Record a failed read, warn once, and free the broken capture."""
+        """Record a failed read, free the broken capture, and warn once that it reconnects (or,
+        with ``max_reconnects=0``, raise: whoever reopens it says so).
+
+        Raises:
+            SourceError: ``policy.max_reconnects`` is 0.
+        """
         self._stats.drops += 1
         self._stats.last_error = problem
-        logger.warning("camera %s: %s: %s; reconnecting", self.camera_id, self._label, problem)
         with self._lock:
             self._release()
+        if self._policy.max_reconnects == 0:
+            raise SourceError(f"{self._label}: {problem}")
+        logger.warning("camera %s: %s: %s; reconnecting", self.camera_id, self._label, problem)
 
     def _reconnect(self) -> None:
         """Reopen the stream after doubling waits, until it opens or ``close()`` is called.
@@ -225,9 +243,8 @@ class LiveSource(SourceBase):
                     f"{self._label}: gave up after {self._attempts_since_frame} reconnect attempts: "
                     f"{self._stats.last_error}"
                 )
-            if self._closed.wait(self._delay_s):
+            if self._closed.wait(self._policy.delay_s(self._attempts_since_frame)):
                 return
-            self._delay_s = min(self._delay_s * 2, self._policy.max_delay_s)
             self._attempts_since_frame += 1
             self._stats.reconnects += 1
             problem = self._connect()

@@ -6,64 +6,15 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import cv2
 import numpy as np
 import pytest
+from mjpeg_server import MjpegServer
 
 from storelens.errors import SourceError
 from storelens.sources import LiveSource, ReconnectPolicy, open_source
 
-FRAME_INTERVAL_S = 0.02
-"""The test camera sends 50 frames per second."""
-
 FAST_RETRY = ReconnectPolicy(initial_delay_s=0.05, max_delay_s=0.2, open_timeout_s=2, read_timeout_s=1)
-BOUNDARY = b"frame"
-
-
-class MjpegHandler(BaseHTTPRequestHandler):
-    """Serves an endless multipart/x-mixed-replace JPEG stream, like cheap IP cameras do."""
-
-    server: MjpegServer
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        """Keep the test output quiet."""
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY.decode()}")
-        self.end_headers()
-        image = np.zeros((48, 64, 3), np.uint8)
-        jpeg = cv2.imencode(".jpg", image)[1].tobytes()
-        part = b"--%s\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s\r\n" % (BOUNDARY, len(jpeg), jpeg)
-        try:
-            while not self.server.stopping.is_set():
-                self.wfile.write(part)
-                time.sleep(FRAME_INTERVAL_S)
-        except (BrokenPipeError, ConnectionResetError):
-            return
-
-
-class MjpegServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, port: int) -> None:
-        super().__init__(("127.0.0.1", port), MjpegHandler)
-        self.stopping = threading.Event()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/stream.mjpg"
-
-    def stop(self) -> None:
-        """Drop every client connection and stop listening: what a rebooting camera does."""
-        self.stopping.set()
-        self.shutdown()
-        self.server_close()
-        self._thread.join()
 
 
 @pytest.fixture
@@ -114,6 +65,20 @@ def test_gives_up_after_max_reconnects(camera: MjpegServer) -> None:
         for _ in source:
             pass
     assert source.stats.reconnects == 3
+
+
+def test_without_reconnects_a_drop_is_raised_at_once_for_the_caller_to_say(
+    camera: MjpegServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """max_reconnects=0 is how `storelens run` opens live cameras: its supervisor reopens them."""
+    source = open_source(camera.url, reconnect=ReconnectPolicy(initial_delay_s=30, max_reconnects=0))
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING), pytest.raises(SourceError, match=r"^http://.*: stream read failed at frame"):
+        for frame in source:
+            if frame.index == 2:
+                camera.stop()
+    assert time.monotonic() - started < 5 and source.stats.drops == 1 and source.stats.reconnects == 0
+    assert not caplog.records
 
 
 def test_close_from_another_thread_ends_iteration(camera: MjpegServer) -> None:
