@@ -5,8 +5,8 @@ One Python process only ever keeps one core busy. For recorded video of several 
 `Workers` forks processes that each run a share of the cameras (detection, tracking, floor
 mapping) in threads and send their frames back through a pipe in batches; fusion, analytics and
 storage stay in the parent, which alone touches the database. Errors come back as their type and
-first line, a dead worker is noticed by its pipe closing, and Ctrl-C asks everyone to stop and
-keep what they tracked.
+first line, a dead worker is noticed by its pipe closing, and Ctrl-C or SIGTERM (what systemd
+sends to stop a service) asks everyone to stop and keep what they tracked.
 """
 
 from __future__ import annotations
@@ -31,7 +31,16 @@ from storelens.storage import CameraHealth
 if TYPE_CHECKING:
     from storelens.runner import CameraRun
 
-__all__ = ["BATCH_FRAMES", "CameraJob", "Outbox", "StopFlag", "StoreSink", "Workers", "run_in_threads"]
+__all__ = [
+    "BATCH_FRAMES",
+    "CameraJob",
+    "Outbox",
+    "StopFlag",
+    "StoreSink",
+    "Workers",
+    "run_in_threads",
+    "sigterm_as_ctrl_c",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +50,9 @@ JOIN_POLL_S = 0.5
 BATCH_FRAMES = 100
 """Camera frames per message from a worker process: few, large messages keep the parent's cost
 per message (a wake-up, a pipe read) small beside fusing what they carry."""
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Ctrl-C, and what systemd (or ``kill``) sends to stop a service: both stop and keep."""
 
 HealthSink = Callable[[CameraHealth], None]
 """Where a camera's health reports go: the database, or a worker's pipe to the parent."""
@@ -74,16 +86,31 @@ class StopFlag(Protocol):
 
 
 def run_in_threads(jobs: Sequence[CameraJob], stop: StopFlag | None = None) -> None:
-    """Run the jobs in threads until they end; Ctrl-C, or ``stop`` set by the parent process,
-    ends them early, each keeping what it tracked."""
-    threads = [threading.Thread(target=job, name=f"camera-{job.run.camera_id}", daemon=True) for job in jobs]
+    """Run the jobs in threads until they end; Ctrl-C (or SIGTERM, see `sigterm_as_ctrl_c`), or
+    ``stop`` set by the parent process, ends them early, each keeping what it tracked.
+
+    The wait is on events the threads set, not on ``Thread.join``: a KeyboardInterrupt inside
+    ``join`` can mark a running thread as ended (CPython issue 90882, seen on 3.11), and the run
+    would then close its records under a camera still writing."""
+    ended = [threading.Event() for _ in jobs]
+
+    def work(job: CameraJob, done: threading.Event) -> None:
+        try:
+            job()
+        finally:
+            done.set()
+
+    threads = [
+        threading.Thread(target=work, args=(job, done), name=f"camera-{job.run.camera_id}", daemon=True)
+        for job, done in zip(jobs, ended)
+    ]
     for t in threads:
         t.start()
     try:
-        while alive := [t for t in threads if t.is_alive()]:
+        while running := [done for done in ended if not done.is_set()]:
             if stop is not None and stop.is_set():
                 break
-            alive[0].join(timeout=JOIN_POLL_S)
+            running[0].wait(JOIN_POLL_S)
         else:
             return  # every camera ended by itself
     except KeyboardInterrupt:
@@ -195,8 +222,8 @@ class Workers:
                 self._receive(workers)
             finally:
                 for worker in workers:
-                    if worker.process.is_alive():
-                        worker.process.terminate()
+                    if worker.process.is_alive():  # SIGKILL: SIGTERM would make it send what nobody reads
+                        worker.process.kill()
                     worker.process.join()
         return [self.runs[job.run.camera_id] for job in jobs], self.errors
 
@@ -254,10 +281,25 @@ class Workers:
 
 
 @contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt as Ctrl-C does, so a run stopped by systemd stops its
+    cameras, flushes and closes the same way (Python's default is to die at once, losing the
+    open visits and the unflushed batch). Only the main thread can do this."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
 def _ctrl_c_sets(stop: StopFlag) -> Iterator[None]:
-    """Ctrl-C asks the workers to stop (they inherit this handler) instead of interrupting the
-    parent mid-fusion; a second Ctrl-C to the same process interrupts it at once. Only the main
-    thread can do this."""
+    """Ctrl-C or SIGTERM asks the workers to stop (they inherit this handler; systemd signals
+    them too) instead of interrupting the parent mid-fusion; a second one to the same process
+    interrupts it at once. Only the main thread can do this."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -270,10 +312,11 @@ def _ctrl_c_sets(stop: StopFlag) -> Iterator[None]:
         pressed = True
         stop.set()
 
-    previous = signal.signal(signal.SIGINT, handle)
+    previous = {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
