@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import cv2
 import numpy as np
 
 from storelens.types import Detections, Frame
@@ -57,3 +60,32 @@ def draw_people(boxes: np.ndarray, colours_bgr: list[tuple[int, int, int]], wh=(
 
 def make_frame(image: np.ndarray, index: int, fps: float = 10.0, camera_id: str = "cam") -> Frame:
     return Frame(camera_id=camera_id, index=index, ts=ts_at(index, fps), image=image)
+
+
+def write_video(path: Path, images: Iterable[np.ndarray], fps: float, fourcc: str = "MJPG") -> Path:
+    """Images as a video file, written by OpenCV's FFmpeg backend (what the sources read)."""
+    writer = None
+    for image in images:
+        if writer is None:
+            size_wh = (image.shape[1], image.shape[0])
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, size_wh)
+            assert writer.isOpened()
+        writer.write(image)
+    assert writer is not None, "no images"
+    writer.release()
+    return path
+
+
+def truncate(path: Path, keep: float = 0.5) -> Path:
+    """Cut a file after ``keep`` of its bytes, as a copy interrupted part-way leaves it."""
+    path.write_bytes(path.read_bytes()[: int(path.stat().st_size * keep)])
+    return path
+
+
+def zero_middle(path: Path) -> Path:
+    """Overwrite the middle third of a file with zeros, as a bad disk sector or transfer does."""
+    data = bytearray(path.read_bytes())
+    third = len(data) // 3
+    data[third : 2 * third] = bytes(third)
+    path.write_bytes(bytes(data))
+    return path

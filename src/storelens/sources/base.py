@@ -9,6 +9,7 @@ input allows.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import ClassVar, Protocol, Self, runtime_checkable
 
+import cv2
 import numpy as np
 
 from storelens.errors import ConfigError
@@ -140,6 +142,23 @@ def check_start_time(start_time: datetime | None) -> datetime:
     if start_time.tzinfo is None or start_time.utcoffset() is None:
         raise ConfigError(f"start_time {start_time.isoformat()} has no time zone; give one (e.g. +00:00)")
     return start_time.astimezone(timezone.utc)
+
+
+def _quiet_native_logs() -> None:
+    """Keep FFmpeg's and OpenCV's own messages out of the user's terminal.
+
+    A damaged file makes FFmpeg print a line per broken packet (1,381 for one AVI) straight to
+    the terminal, around the one line storelens reports the problem in. OpenCV reads
+    ``OPENCV_FFMPEG_LOGLEVEL`` only when it first opens a video in the process, so this runs
+    when the sources are imported, before any is opened. Values the user exported (to debug a
+    stream) are kept, as is ``OPENCV_LOG_LEVEL``.
+    """
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    if "OPENCV_LOG_LEVEL" not in os.environ:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+
+_quiet_native_logs()
 
 
 class StreamTimeRate:

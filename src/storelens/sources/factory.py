@@ -40,6 +40,7 @@ def open_source(
     *,
     start_time: datetime | None = None,
     reconnect: ReconnectPolicy | None = None,
+    accept_partial: bool = False,
 ) -> FrameSource:
     """Open a video file, image folder, network stream or webcam as a frame source.
 
@@ -58,13 +59,16 @@ def open_source(
         start_time: UTC time of frame 0 for files and folders (tz-aware); the Unix epoch if
             None. Live sources ignore it: they stamp the wall clock.
         reconnect: Timeouts and retry behaviour of live sources; defaults if None.
+        accept_partial: A truncated or corrupt file ends with a warning, an unreadable image
+            of a folder is skipped with one, instead of a SourceError while iterating.
 
     Returns:
         An open source; use it as a context manager or call ``close()``.
 
     Raises:
         SourceError: The input is missing, unreadable, of an unknown URL scheme, or lacks
-            a frame rate that ``fps`` must supply.
+            a frame rate that ``fps`` must supply; while iterating, a file or an image is
+            truncated or corrupt (unless ``accept_partial``).
         ConfigError: A rate is not positive, or ``start_time`` is naive.
     """
     if isinstance(uri, int):
@@ -81,8 +85,7 @@ def open_source(
             raise SourceError(f"{redact_url(text)}: unsupported URL scheme {scheme!r} (use {known}, or a path)")
         return LiveSource(text, camera_id=camera_id, fps=fps, analysis_fps=analysis_fps, policy=reconnect)
     path = Path(text).expanduser()
-    if path.is_dir():
-        return ImageFolderSource(
-            path, fps=fps, camera_id=camera_id, analysis_fps=analysis_fps, start_time=start_time
-        )
-    return VideoFileSource(path, camera_id=camera_id, fps=fps, analysis_fps=analysis_fps, start_time=start_time)
+    kind = ImageFolderSource if path.is_dir() else VideoFileSource
+    return kind(
+        path, camera_id=camera_id, fps=fps, analysis_fps=analysis_fps, start_time=start_time, accept_partial=accept_partial
+    )

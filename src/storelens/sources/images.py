@@ -49,10 +49,12 @@ class ImageFolderSource(SourceBase):
         camera_id: Camera name stamped on every frame.
         analysis_fps: Yield about this many frames per second of stream time.
         start_time: UTC time of the first image (tz-aware); the Unix epoch if None.
+        accept_partial: Skip an image that cannot be read, with a warning, instead of raising.
 
     Raises:
         SourceError: The folder is missing, holds no images, its first image cannot be read,
-            or ``fps`` is None.
+            or ``fps`` is None; while iterating, an image cannot be read (unless
+            ``accept_partial``).
         ConfigError: ``fps``/``analysis_fps`` are not positive, or ``start_time`` is naive.
     """
 
@@ -64,9 +66,11 @@ class ImageFolderSource(SourceBase):
         camera_id: str = "cam",
         analysis_fps: float | None = None,
         start_time: datetime | None = None,
+        accept_partial: bool = False,
     ) -> None:
         super().__init__(camera_id)
         self._folder = Path(folder)
+        self._accept_partial = accept_partial
         chosen_fps = check_rate("fps", fps)
         analysis_rate = check_rate("analysis_fps", analysis_fps)
         self._start_time = check_start_time(start_time)
@@ -105,9 +109,11 @@ class ImageFolderSource(SourceBase):
                 continue
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
-                # One bad file should not end a sequence of thousands; its slot stays empty so
-                # later timestamps are unchanged.
-                self._stats.last_error = f"{path}: cannot read image (frame {index})"
-                logger.warning("camera %s: %s; skipped", self.camera_id, self._stats.last_error)
+                problem = f"{path}: cannot read image (frame {index})"
+                if not self._accept_partial:
+                    raise SourceError(f"{problem}; pass --accept-partial to skip unreadable images")
+                # Its slot stays empty, so later timestamps are unchanged.
+                self._stats.last_error = problem
+                logger.warning("camera %s: %s; skipped", self.camera_id, problem)
                 continue
             yield self._frame(index, self._start_time + timedelta(seconds=index / self._fps), image)

@@ -50,10 +50,13 @@ class VideoFileSource(SourceBase):
         analysis_fps: Yield about this many frames per second of stream time; skipped frames
             are grabbed but not converted to pixels. None yields every frame.
         start_time: UTC time of frame 0 (tz-aware); the Unix epoch if None.
+        accept_partial: A file that fails to decode part-way, or ends before the frame count
+            its header announces, ends iteration with a warning instead of a SourceError.
 
     Raises:
         SourceError: The file is missing, cannot be decoded, or has no usable frame rate and
-            ``fps`` was not given.
+            ``fps`` was not given; while iterating, the file is truncated or corrupt (unless
+            ``accept_partial``) or gave no frame at all.
         ConfigError: ``fps``/``analysis_fps`` are not positive, or ``start_time`` is naive.
     """
 
@@ -65,14 +68,18 @@ class VideoFileSource(SourceBase):
         fps: float | None = None,
         analysis_fps: float | None = None,
         start_time: datetime | None = None,
+        accept_partial: bool = False,
     ) -> None:
         super().__init__(camera_id)
         self._path = Path(path)
+        self._accept_partial = accept_partial
         fps_override = check_rate("fps", fps)
         analysis_rate = check_rate("analysis_fps", analysis_fps)
         self._start_time = check_start_time(start_time)
         if not self._path.is_file():
             raise SourceError(f"{self._path}: no such file or directory")
+        if self._path.stat().st_size == 0:
+            raise SourceError(f"{self._path}: empty file, not a video")
         cap = cv2.VideoCapture(str(self._path), cv2.CAP_FFMPEG)
         if not cap.isOpened():
             cap.release()
@@ -118,29 +125,37 @@ class VideoFileSource(SourceBase):
             wanted = self._rate.keep(index)
             try:
                 grabbed, image = self._read(decode=wanted)
-            except cv2.error as err:
-                self._warn_stop(index, f"decoder error: {err}".splitlines()[0])
+            except cv2.error as err:  # a decoder failure, as a frame that does not decode
+                logger.debug("camera %s: %s: decoder error: %s", self.camera_id, self._path, err)
+                self._partial(index)
                 return
             if not grabbed:
-                self._check_complete(index)
+                if not self._closed.is_set():
+                    self._check_complete(index)
                 return
             if not wanted:
                 self._stats.frames_skipped += 1
             elif image is None:
-                self._warn_stop(index, "frame could not be decoded")
+                self._partial(index)
                 return
             else:
                 yield self._frame(index, self._start_time + timedelta(seconds=index / self._fps), image)
             index += 1
 
     def _check_complete(self, frames_seen: int) -> None:
-        """Warn if the file ended well before the frame count its header announced."""
-        if self._closed.is_set():
-            return
+        """Refuse a file that gave no frame, or ended well before the count its header announced."""
+        if frames_seen == 0:
+            raise SourceError(f"{self._path}: no frame could be decoded (empty, truncated or corrupt file)")
         if self._announced_frames and frames_seen < self._announced_frames - _EARLY_END_SLACK_FRAMES:
-            self._warn_stop(frames_seen, f"file ends early, header announced {self._announced_frames} frames")
+            self._partial(frames_seen)
 
-    def _warn_stop(self, index: int, problem: str) -> None:
-        message = f"{self._path}: stopped at frame {index}: {problem} (truncated or corrupt?)"
-        self._stats.last_error = message
-        logger.warning("camera %s: %s", self.camera_id, message)
+    def _partial(self, index: int) -> None:
+        """Frame ``index`` is where decoding stopped: an error, or a warning with ``accept_partial``."""
+        of = f" of {self._announced_frames}" if self._announced_frames > index else ""
+        problem = f"{self._path}: decoding failed at frame {index}{of} (truncated or corrupt?)"
+        if index == 0:
+            raise SourceError(problem)
+        if not self._accept_partial:
+            raise SourceError(f"{problem}; pass --accept-partial to keep what was read")
+        self._stats.last_error = problem
+        logger.warning("camera %s: %s; keeping the %d frames before it", self.camera_id, problem, index)

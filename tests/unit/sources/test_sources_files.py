@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import cv2
+import factories
 import numpy as np
 import pytest
 from hypothesis import given
@@ -29,12 +30,7 @@ def grey(index: int) -> np.ndarray:
 
 
 def write_video(path: Path, n_frames: int, fps: float, fourcc: str = "MJPG") -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, SIZE_WH)
-    assert writer.isOpened()
-    for i in range(n_frames):
-        writer.write(grey(i))
-    writer.release()
-    return path
+    return factories.write_video(path, (grey(i) for i in range(n_frames)), fps, fourcc)
 
 
 def frame_number(image: np.ndarray) -> int:
@@ -144,10 +140,14 @@ def test_image_folder_is_sorted_naturally_and_skips_unread_files(tmp_path: Path)
     assert frames[-1].ts - frames[0].ts == timedelta(seconds=10 / 4)
 
 
-def test_unreadable_image_in_folder_is_skipped_with_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_unreadable_image_in_folder_fails_or_is_skipped_with_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     write_pngs(tmp_path / "seq", ["000001.png", "000002.png", "000003.png"])
     (tmp_path / "seq" / "000002.png").write_bytes(b"not a png")
-    with caplog.at_level(logging.WARNING), open_source(tmp_path / "seq", fps=10) as source:
+    with pytest.raises(SourceError, match=r"000002.png: cannot read image \(frame 1\); pass --accept-partial"):
+        list(open_source(tmp_path / "seq", fps=10))
+    with caplog.at_level(logging.WARNING), open_source(tmp_path / "seq", fps=10, accept_partial=True) as source:
         indices = [f.index for f in source]
     assert indices == [0, 2]
     assert "000002.png: cannot read image (frame 1)" in caplog.text
@@ -164,13 +164,32 @@ def test_gif_is_read_by_opencv(tmp_path: Path) -> None:
     assert [frame_number(f.image) for f in frames] == list(range(6))
 
 
-def test_truncated_file_ends_with_warning_naming_the_frame(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    path = write_video(tmp_path / "cut.avi", n_frames=40, fps=25)
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    with caplog.at_level(logging.WARNING), open_source(path) as source:
+@pytest.mark.parametrize(
+    ("name", "damage"),
+    [("cut.avi", factories.truncate), ("zeroed.avi", factories.zero_middle), ("zeroed.mp4", factories.zero_middle)],
+)
+def test_damaged_file_fails_naming_the_frame(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], name: str, damage: Callable[[Path], Path]
+) -> None:
+    path = damage(write_video(tmp_path / name, n_frames=40, fps=25, fourcc="mp4v" if name.endswith("mp4") else "MJPG"))
+    frames = []
+    with pytest.raises(SourceError, match=r"decoding failed at frame (\d+) of 40 \(truncated or corrupt\?\)") as info:
+        frames.extend(open_source(path))
+    assert f"at frame {len(frames)} of 40" in str(info.value)
+    assert "pass --accept-partial" in str(info.value)
+    assert 0 < len(frames) < 40
+    assert capfd.readouterr().err == "", "FFmpeg's own messages reach the terminal"
+
+
+def test_damaged_file_is_kept_with_a_warning_when_partial_is_accepted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = factories.truncate(write_video(tmp_path / "cut.avi", n_frames=40, fps=25))
+    with caplog.at_level(logging.WARNING), open_source(path, accept_partial=True) as source:
         n_frames = len(list(source))
     assert 0 < n_frames < 40
-    assert f"stopped at frame {n_frames}" in caplog.text
+    assert f"decoding failed at frame {n_frames} of 40" in caplog.text
+    assert f"keeping the {n_frames} frames before it" in caplog.text
     assert source.stats.last_error is not None
 
 
@@ -178,6 +197,16 @@ def make_random_mp4(tmp_path: Path) -> Path:
     path = tmp_path / "noise.mp4"
     path.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
     return path
+
+
+def make_empty_file(tmp_path: Path) -> Path:
+    (tmp_path / "empty.mp4").touch()
+    return tmp_path / "empty.mp4"
+
+
+def make_headless_mp4(tmp_path: Path) -> Path:
+    """An mp4 cut before its index (written last): nothing in it can be found."""
+    return factories.truncate(write_video(tmp_path / "cut.mp4", n_frames=10, fps=10, fourcc="mp4v"))
 
 
 def make_empty_folder(tmp_path: Path) -> Path:
@@ -200,6 +229,8 @@ def make_png_folder(tmp_path: Path) -> Path:
     [
         pytest.param(lambda p: p / "gone.mp4", {}, pytest.raises(SourceError, match="gone.mp4: no such"), id="missing"),
         pytest.param(make_random_mp4, {}, pytest.raises(SourceError, match="noise.mp4: cannot decode"), id="noise"),
+        pytest.param(make_empty_file, {}, pytest.raises(SourceError, match="empty.mp4: empty file"), id="empty"),
+        pytest.param(make_headless_mp4, {}, pytest.raises(SourceError, match="cut.mp4: cannot decode"), id="no-index"),
         pytest.param(make_empty_folder, {"fps": 5}, pytest.raises(SourceError, match="no image files"), id="empty-dir"),
         pytest.param(make_png_folder, {}, pytest.raises(SourceError, match="pass fps"), id="dir-without-fps"),
         pytest.param(make_png_folder, {"fps": 5}, nullcontext(), id="dir-with-fps"),
