@@ -144,21 +144,15 @@ def check_start_time(start_time: datetime | None) -> datetime:
     return start_time.astimezone(timezone.utc)
 
 
-def _quiet_native_logs() -> None:
-    """Keep FFmpeg's and OpenCV's own messages out of the user's terminal.
-
-    A damaged file makes FFmpeg print a line per broken packet (1,381 for one AVI) straight to
-    the terminal, around the one line storelens reports the problem in. OpenCV reads
-    ``OPENCV_FFMPEG_LOGLEVEL`` only when it first opens a video in the process, so this runs
-    when the sources are imported, before any is opened. Values the user exported (to debug a
-    stream) are kept, as is ``OPENCV_LOG_LEVEL``.
-    """
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+def _quiet_opencv_log() -> None:
+    """Keep OpenCV's own warnings (a file it cannot open, a stream it drops) out of the user's
+    terminal, where storelens reports the problem in one line; FFmpeg's are quieted when
+    storelens is imported. ``OPENCV_LOG_LEVEL``, if the user exported it, is kept."""
     if "OPENCV_LOG_LEVEL" not in os.environ:
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
-_quiet_native_logs()
+_quiet_opencv_log()
 
 
 class StreamTimeRate:
