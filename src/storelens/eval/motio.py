@@ -91,8 +91,9 @@ def read_mot(path: str | PathLike[str], *, min_conf: float | None = None) -> Mot
             MOTChallenge marks as ignored (as py-motmetrics' ``eval_motchallenge`` does).
 
     Raises:
-        EvalError: The file cannot be read, or a line is not 7 to 10 finite numbers with a frame
-            of 1 to `MAX_FRAME`, an integral id of -1 or more, and no negative width or height.
+        EvalError: The file cannot be read, a line is not 7 to 10 finite numbers with a frame
+            of 1 to `MAX_FRAME`, an integral id of -1 or more, and no negative width or height,
+            or an id other than -1 occurs twice in one frame.
     """
     try:
         with open(path, encoding="utf-8") as fh:
@@ -102,6 +103,7 @@ def read_mot(path: str | PathLike[str], *, min_conf: float | None = None) -> Mot
 
     values = np.full((len(lines), _MAX_FIELDS), NO_WORLD)
     keep = np.zeros(len(lines), dtype=bool)
+    line_of: dict[tuple[float, float], int] = {}  # (frame, id) -> line, for ids other than -1
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -118,6 +120,11 @@ def read_mot(path: str | PathLike[str], *, min_conf: float | None = None) -> Mot
         problem = _row_problem(row)
         if problem:
             raise EvalError(f"{path}:{lineno}: {problem}, in {line[:_SHOWN_CHARS]!r}")
+        frame, track_id = row[0], row[1]
+        if track_id >= 0:
+            first = line_of.setdefault((frame, track_id), lineno)
+            if first != lineno:
+                raise EvalError(f"{path}:{lineno}: id {track_id:.0f} is in frame {frame:.0f} twice (also line {first})")
         values[lineno - 1, : len(row)] = row
         keep[lineno - 1] = True
 

@@ -19,13 +19,14 @@ sizes = st.floats(0, 1e5, width=64)
 
 @st.composite
 def tables(draw: st.DrawFn) -> MotTable:
-    n = draw(st.integers(0, 20))
+    frame_ids = draw(st.lists(st.tuples(st.integers(1, 10_000), st.integers(-1, 10**9)), max_size=20, unique=True))
+    n = len(frame_ids)
     world = draw(hnp.arrays(np.float64, (n, 2), elements=finite))
     world[np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)] = np.nan
     world[(world == -1).all(axis=1)] = np.nan  # MOT15 writes "no position" as -1,-1
     return MotTable(
-        frame=draw(hnp.arrays(np.int64, n, elements=st.integers(1, 10_000))),
-        track_id=draw(hnp.arrays(np.int64, n, elements=st.integers(-1, 10**9))),
+        frame=np.array([f for f, _ in frame_ids], dtype=np.int64),
+        track_id=np.array([i for _, i in frame_ids], dtype=np.int64),
         xywh=np.concatenate(
             [draw(hnp.arrays(np.float64, (n, 2), elements=finite)), draw(hnp.arrays(np.float64, (n, 2), elements=sizes))],
             axis=1,
@@ -85,6 +86,7 @@ def test_malformed_line_names_file_and_line(tmp_path: Path, line: str) -> None:
         ("1,2.5,3,4,5,6,1", "id must be a whole number"),
         ("1,-7,3,4,5,6,1", "id must be a whole number, -1 or more"),
         ("1,2,3,4,-5,6,1", "width and height must not be negative"),
+        ("1,1,3,4,5,6,1", r"id 1 is in frame 1 twice \(also line 1\)"),
     ],
 )
 def test_impossible_values_name_file_and_line(tmp_path: Path, line: str, problem: str) -> None:
