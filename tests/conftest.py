@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -25,6 +28,18 @@ def shared_data() -> Path:
 
 
 from factories import PG_URL  # noqa: E402 - tests/ is put on sys.path above
+
+
+@pytest.fixture
+def write_store(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
+    """Write a store config dict as ``<tmp>/store.yaml`` and return the path."""
+
+    def write(config: dict[str, Any]) -> Path:
+        path = tmp_path / "store.yaml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        return path
+
+    return write
 
 
 @pytest.fixture(scope="session")

@@ -465,13 +465,11 @@ def run_calibrate(
         One report per camera, in config order.
 
     Raises:
-        ConfigError: No cameras, or ``camera_id`` is not one of them.
+        ConfigError: ``camera_id`` is not one of the cameras.
         CalibrationError: A calibration cannot be built (message names the camera).
         SourceError: A camera's source cannot be opened or gives no frame.
         StorageError: An image cannot be written.
     """
-    if not config.cameras:
-        raise ConfigError("the config has no cameras to calibrate")
     if camera_id is not None and camera_id not in config.cameras:
         raise ConfigError(f"no camera {camera_id!r}; the config has {', '.join(config.cameras)}")
     config_dir = (config_dir or Path.cwd()).absolute()

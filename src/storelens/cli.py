@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NoReturn
 
 from storelens import __version__
-from storelens.errors import ConfigError, StorelensError
+from storelens.errors import ConfigError, EvalError, StorelensError
 
 __all__ = ["main"]
 
@@ -19,6 +21,46 @@ logger = logging.getLogger("storelens")
 
 GT_MIN_CONF = 1.0
 """Ground-truth rows flagged 0 are not scored, as in MOTChallenge's evaluator (TrackEval)."""
+
+TIME_RANGE = (datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc))
+"""Times the command line accepts: from the Unix epoch (nothing is recorded before) to well short
+of the calendar's end, so adding a run's length to one cannot overflow."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors read like every other error: one `storelens: error:` line."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.partition(" ")[2]
+        raise ConfigError(f"{command + ': ' if command else ''}{message} (see {self.prog} --help)")
+
+
+def _count(text: str) -> int:
+    """A whole number, 0 or more (days, random seeds)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number, 0 or more: {text!r}")
+    return int(text)
+
+
+def _hours(text: str) -> float:
+    """A positive, finite number of hours."""
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = math.nan
+    if not 0 < hours < math.inf:
+        raise argparse.ArgumentTypeError(f"not a positive number of hours: {text!r}")
+    return hours
+
+
+def _db_url(text: str) -> str:
+    """A ``--db`` URL, checked as the config's storage.url is."""
+    from storelens.config.storage import check_database_url
+
+    try:
+        return check_database_url(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _add_source_args(p: argparse.ArgumentParser) -> None:
@@ -33,10 +75,15 @@ def _add_source_args(p: argparse.ArgumentParser) -> None:
         "--detections", type=Path, help="MOT detection file to track instead of running the detector"
     )
     p.add_argument("--threads", type=int, default=2, help="CPU threads for the detector (default 2)")
+    p.add_argument(
+        "--accept-partial",
+        action="store_true",
+        help="keep the frames read before a truncated or corrupt file fails (with a warning) instead of an error",
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="storelens", description=__doc__)
+    parser = _Parser(prog="storelens", description=__doc__)
     parser.add_argument("--version", action="version", version=f"storelens {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and warnings")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,7 +107,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", type=Path, help="store config (YAML)")
     p.add_argument("--camera", action="append", help="run only this camera (repeatable)")
     p.add_argument("--start", type=_utc, help="UTC time of the first frame of video files (default: now)")
-    p.add_argument("--db", help="database URL instead of the config's storage.url")
+    p.add_argument("--db", type=_db_url, help="database URL instead of the config's storage.url")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for the detector (default 2)")
     p.add_argument(
         "--processes",
@@ -97,7 +144,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", type=Path, help="store config (YAML)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    p.add_argument("--db", help="database URL instead of the config's storage.url")
+    p.add_argument("--db", type=_db_url, help="database URL instead of the config's storage.url")
     p.add_argument("--secure-cookies", action="store_true", help="mark cookies Secure (when behind a TLS proxy)")
     p.add_argument("--workers", type=int, default=1, help="server processes (default 1; e.g. one per core)")
     p.set_defaults(func=_cmd_serve)
@@ -106,9 +153,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="a simulated shop with a week of history and a live feed, on the dashboard")
     p.add_argument("--dir", type=Path, help="folder for the demo's config and database (default: user data dir)")
     p.add_argument("--cameras", type=int, default=4, help="simulated cameras, 2-8 (default 4)")
-    p.add_argument("--days", type=int, default=7, help="days of history to fill (default 7)")
-    p.add_argument("--hours", type=float, default=4.0, help="length of the live feed, hours (default 4)")
-    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same shoppers")
+    p.add_argument("--days", type=_count, default=7, help="days of history to fill (default 7)")
+    p.add_argument("--hours", type=_hours, default=4.0, help="length of the live feed, hours (default 4)")
+    p.add_argument("--seed", type=_count, default=0, help="random seed: same seed, same shoppers")
     p.add_argument("--host", default="127.0.0.1", help="dashboard address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="dashboard port (default 8080)")
     p.add_argument("--no-serve", action="store_true", help="run the feed without the dashboard")
@@ -116,11 +163,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval-sim", help="score tracking, fusion and analytics on a simulated store with exact truth")
     p.add_argument("--cameras", type=int, default=4, help="simulated cameras, 2-8 (default 4)")
-    p.add_argument("--hours", type=float, default=1.0, help="simulated hours (default 1)")
-    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same result")
+    p.add_argument("--hours", type=_hours, default=1.0, help="simulated hours (default 1)")
+    p.add_argument("--seed", type=_count, default=0, help="random seed: same seed, same result")
     p.add_argument("--start", type=_utc, help="UTC start (default: the busiest hour of the past week)")
     p.add_argument("-o", "--out", type=Path, default=Path("out/eval-sim"), help="folder for config and database")
-    p.add_argument("--db", help="database URL (default: SQLite in the output folder, emptied first)")
+    p.add_argument("--db", type=_db_url, help="database URL (default: SQLite in the output folder, emptied first)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_eval_sim)
     return parser
@@ -140,7 +187,7 @@ def _account_command(name: str):
 def _add_account_parsers(sub) -> None:
     def database_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("-c", "--config", type=Path, required=True, help="store config (YAML) naming the database")
-        p.add_argument("--db", help="database URL instead of the config's storage.url")
+        p.add_argument("--db", type=_db_url, help="database URL instead of the config's storage.url")
 
     def password_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--password-stdin", action="store_true", help="read the password from stdin, not a prompt")
@@ -192,15 +239,20 @@ def _utc(text: str) -> datetime:
     """An ISO time; without a zone it is taken as UTC."""
     try:
         value = datetime.fromisoformat(text)
-    except ValueError:
+        value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        in_range = TIME_RANGE[0] <= value < TIME_RANGE[1]
+    except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(f"not an ISO date/time: {text!r} (e.g. 2026-11-22T09:00)") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if not in_range:
+        first, end = (t.date().isoformat() for t in TIME_RANGE)
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: give a time from {first} to before {end}")
+    return value
 
 
 def _add_range_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="start", type=_utc, help="start, ISO time (UTC unless a zone is given)")
     p.add_argument("--to", dest="end", type=_utc, help="end, ISO time (default: now)")
-    p.add_argument("--db", help="database URL instead of the config's storage.url")
+    p.add_argument("--db", type=_db_url, help="database URL instead of the config's storage.url")
 
 
 def _database(args: argparse.Namespace, config):
@@ -227,17 +279,34 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.processes < 1:
         raise ConfigError(f"--processes must be at least 1, got {args.processes}")
     config = load_config(args.config)
+    cameras = list(dict.fromkeys(args.camera)) if args.camera else None
+    _check_cameras(config, cameras)
     start = args.start or datetime.now(timezone.utc).replace(microsecond=0)
     if args.processes == 1:
         detector = make_detector(threads=args.threads)
     else:  # built in each worker: a detector's ONNX Runtime session is not shared across a fork
         detector = PerProcessDetector(partial(make_detector, threads=args.threads))
     with _database(args, config) as db:
-        runs = run_store(config, db, detector, start_time=start, cameras=args.camera, processes=args.processes)
+        runs = run_store(config, db, detector, start_time=start, cameras=cameras, processes=args.processes)
         for run in runs:
             print(run.summary())
         print(f"stored in {db.url}")
     return 0
+
+
+def _check_cameras(config, cameras: list[str] | None) -> None:
+    """Check the cameras to run before the detector loads (seconds), so a wrong id or a missing
+    or undecodable file fails at once: each video file or image folder is opened once (live
+    cameras are left to the run, which retries them)."""
+    from storelens.sources import is_live_uri, open_source
+
+    unknown = [c for c in cameras or () if c not in config.cameras]
+    if unknown:
+        raise ConfigError(f"unknown camera {', '.join(unknown)}; the config has {', '.join(config.cameras)}")
+    for camera_id in cameras or config.cameras:
+        camera = config.cameras[camera_id]
+        if not is_live_uri(camera.source):
+            open_source(camera.source, camera_id=camera_id, fps=camera.fps, analysis_fps=camera.analysis_fps).close()
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
@@ -267,7 +336,6 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from storelens.calibrate import run_calibrate
     from storelens.config import load_config
-
     from storelens.detect import make_detector
 
     config = load_config(args.config)
@@ -308,12 +376,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_eval_sim(args: argparse.Namespace) -> int:
     from storelens.eval.sim_score import evaluate_simulation
+    from storelens.outputs import output_folder
 
     if not 2 <= args.cameras <= 8:
         raise ConfigError(f"--cameras must be 2 to 8, got {args.cameras}")
-    if args.hours <= 0:
-        raise ConfigError(f"--hours must be positive, got {args.hours}")
-    score = evaluate_simulation(args.out, args.cameras, args.hours * 3600, args.seed, args.start, args.db)
+    score = evaluate_simulation(output_folder(args.out), args.cameras, args.hours * 3600, args.seed, args.start, args.db)
     print(json.dumps(score.to_dict(), indent=2) if args.json else score.text())
     return 0
 
@@ -322,9 +389,8 @@ def _detector(args: argparse.Namespace):
     """The detector the arguments ask for (imported lazily: ONNX Runtime is slow to load)."""
     if args.detections is not None:
         from storelens.detect.replay import ReplayDetector
-        from storelens.eval.motio import read_mot
 
-        return ReplayDetector(read_mot(args.detections))
+        return ReplayDetector(_read_boxes(args.detections))
     from storelens.detect import make_detector
 
     return make_detector(args.model, threads=args.threads)
@@ -333,18 +399,30 @@ def _detector(args: argparse.Namespace):
 def _open(args: argparse.Namespace, uri: str):
     from storelens.sources import open_source
 
-    return open_source(uri, camera_id=args.camera_id, fps=args.fps, analysis_fps=args.analysis_fps)
+    return open_source(
+        uri, camera_id=args.camera_id, fps=args.fps, analysis_fps=args.analysis_fps, accept_partial=args.accept_partial
+    )
+
+
+def _read_boxes(path: Path, min_conf: float | None = None):
+    """A MOT file of boxes to track or score against; an empty one is the wrong file."""
+    from storelens.eval.motio import read_mot
+
+    table = read_mot(path, min_conf=min_conf)
+    if not len(table):
+        flagged = "" if min_conf is None else f" with conf >= {min_conf:g}"
+        raise EvalError(f"{path}: no boxes{flagged}")
+    return table
 
 
 def _cmd_track(args: argparse.Namespace) -> int:
-    from storelens.outputs import TrackFileWriter, write_annotated_video, write_summary
+    from storelens.outputs import TrackFileWriter, output_folder, write_annotated_video, write_summary
     from storelens.pipeline import track_source
 
-    detector = _detector(args)
-    out: Path = args.out
+    out = output_folder(args.out)
     with _open(args, args.source) as source, TrackFileWriter(out / "tracks.txt") as writer:
         live = source.is_live
-        run = track_source(source, detector, on_tracks=writer.write)
+        run = track_source(source, _detector(args), on_tracks=writer.write)
     paths = [writer.path]
     summary = run.summary()
     paths.append(write_summary(summary, out / "summary.json"))
@@ -364,15 +442,16 @@ def _cmd_track(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from storelens.eval.mot_metrics import score_boxes
-    from storelens.eval.motio import read_mot
     from storelens.outputs import write_tracks
-
     from storelens.pipeline import track_source
 
-    gt = read_mot(args.gt, min_conf=GT_MIN_CONF)
-    detector = _detector(args)
+    gt = _read_boxes(args.gt, min_conf=GT_MIN_CONF)
     with _open(args, args.video) as source:
-        run = track_source(source, detector)
+        run = track_source(source, _detector(args))
+    stats = source.stats
+    frames, last_gt = stats.frames_read + stats.frames_skipped, int(gt.frame.max())
+    if last_gt > frames and stats.last_error is None:  # not a partial file (--accept-partial)
+        raise EvalError(f"{args.gt}: has boxes up to frame {last_gt}, {args.video} only {frames} frames")
     if args.tracks_out:
         write_tracks(run, args.tracks_out)
     score = score_boxes(gt, run.to_mot())
@@ -404,12 +483,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; errors the user can fix print one line and exit 2."""
-    args = _build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
     try:
+        args = _build_parser().parse_args(argv)
+        logging.basicConfig(
+            level=logging.INFO if args.verbose else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+        )
         return args.func(args)
     except StorelensError as err:
         for line in str(err).splitlines() or [type(err).__name__]:

@@ -13,12 +13,27 @@ from storelens.render import TrackAnnotator, VideoWriterSink, blur_heads
 from storelens.sources.base import FrameSource
 from storelens.types import Detections
 
-__all__ = ["TrackFileWriter", "write_tracks", "write_summary", "write_annotated_video"]
+__all__ = ["TrackFileWriter", "output_folder", "write_tracks", "write_summary", "write_annotated_video"]
+
+
+def output_folder(path: Path) -> Path:
+    """``path``, made a folder if it is not one yet.
+
+    Raises:
+        StorageError: It is an existing file (never replaced), or cannot be made.
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StorageError(f"{path}: is a file, not a folder; give a folder for the outputs") from None
+    except OSError as err:
+        raise StorageError(f"{path}: cannot make the output folder: {err.strerror or err}") from None
+    return path
 
 
 def write_tracks(run: TrackingRun, path: Path) -> Path:
     """MOT15 text file of the final tracks (frame, id, left, top, width, height, score, -1, -1, -1)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    output_folder(path.parent)
     write_mot(path, run.to_mot())
     return path
 
@@ -31,7 +46,7 @@ class TrackFileWriter:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        output_folder(path.parent)
         try:
             self._fh = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
         except OSError as err:
@@ -54,8 +69,11 @@ class TrackFileWriter:
 
 
 def write_summary(summary: dict[str, object], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary, indent=2) + "\n")
+    output_folder(path.parent)
+    try:
+        path.write_text(json.dumps(summary, indent=2) + "\n")
+    except OSError as err:
+        raise StorageError(f"{path}: cannot write the summary: {err.strerror or err}") from None
     return path
 
 
@@ -63,21 +81,24 @@ def write_annotated_video(run: TrackingRun, source: FrameSource, path: Path, fps
     """Draw the final tracks onto a second pass over the source.
 
     The tracks are only final after the whole clip (gaps filled, short tracks dropped), so the
-    video is drawn afterwards from a fresh read of the same frames. Heads are blurred for every
-    box the detector found, tracked or not: no face is ever written.
+    video is drawn afterwards from a fresh read of the same frames, up to the last one tracked
+    (a partial file is not read into its damage twice). Heads are blurred for every box the
+    detector found, tracked or not: no face is ever written.
     """
     tracks = {d.frame_index: d for d in run.tracks}
     raw = {d.frame_index: d for d in run.detections}
+    last = max(tracks, default=-1)
     annotator = TrackAnnotator()
     sink: VideoWriterSink | None = None
     try:
         for frame in source:
-            if frame.index not in tracks:
-                continue
-            if sink is None:
-                sink = VideoWriterSink(path, fps=fps, resolution_wh=frame.resolution_wh)
-            blurred = replace(frame, image=blur_heads(frame.image, raw[frame.index].xyxy_px))
-            sink.write(annotator.draw(blurred, tracks[frame.index]))
+            if frame.index in tracks:
+                if sink is None:
+                    sink = VideoWriterSink(path, fps=fps, resolution_wh=frame.resolution_wh)
+                blurred = replace(frame, image=blur_heads(frame.image, raw[frame.index].xyxy_px))
+                sink.write(annotator.draw(blurred, tracks[frame.index]))
+            if frame.index >= last:
+                break
     finally:
         if sink is not None:
             sink.close()

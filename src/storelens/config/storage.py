@@ -8,7 +8,7 @@ from pydantic import Field, PositiveInt, field_validator
 
 from storelens.config.base import StorelensModel
 
-__all__ = ["DEFAULT_DB_NAME", "SUPPORTED_DB_SCHEMES", "RetentionConfig", "StorageConfig"]
+__all__ = ["DEFAULT_DB_NAME", "SUPPORTED_DB_SCHEMES", "RetentionConfig", "StorageConfig", "check_database_url"]
 
 DEFAULT_DB_NAME = "storelens.db"
 """SQLite file created beside the config file when no URL is given."""
@@ -65,11 +65,21 @@ class StorageConfig(StorelensModel):
     @field_validator("url")
     @classmethod
     def _check_url(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        scheme = urlsplit(url).scheme.lower()
-        if "://" not in url or scheme not in SUPPORTED_DB_SCHEMES:
-            raise ValueError(
-                f"unsupported database URL {url.split('://')[0]!r}...; use {', '.join(SUPPORTED_DB_SCHEMES)}"
-            )
-        return url
+        return None if url is None else check_database_url(url)
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if it names a database storelens can open, for the config and ``--db``.
+
+    ``sqlite:///`` with no path is SQLAlchemy's in-memory database: a run would store its
+    records there and lose them at exit, without a word.
+
+    Raises:
+        ValueError: The scheme is not supported, or a SQLite URL names no file.
+    """
+    scheme = urlsplit(url).scheme.lower()
+    if "://" not in url or scheme not in SUPPORTED_DB_SCHEMES:
+        raise ValueError(f"unsupported database URL {url.split('://')[0]!r}...; use {', '.join(SUPPORTED_DB_SCHEMES)}")
+    if scheme == "sqlite" and url.partition("://")[2] in ("", "/"):
+        raise ValueError(f"{url} names no file; give sqlite:///path/to/file.db")
+    return url

@@ -68,9 +68,8 @@ class StoreConfig(StorelensModel):
         ),
     )
     cameras: dict[CameraId, CameraConfig] = Field(
-        default_factory=dict,
         title="Cameras",
-        description="Camera id (letters, digits, _ and -) -> camera",
+        description="Camera id (letters, digits, _ and -) -> camera; at least one",
     )
     zones: list[ZoneConfig] = Field(
         default_factory=list, title="Zones", description="Named floor areas for visits, dwell and alerts"
@@ -130,6 +129,13 @@ class StoreConfig(StorelensModel):
             hint = f"did you mean {', '.join(close)}?" if close else "use an IANA name such as Europe/London or UTC"
             raise ValueError(f"unknown time zone {name!r}; {hint}") from None
         return name
+
+    @field_validator("cameras")
+    @classmethod
+    def _check_cameras(cls, cameras: dict[str, CameraConfig]) -> dict[str, CameraConfig]:
+        if not cameras:
+            raise ValueError("no cameras; give at least one, e.g. `door: {source: door.mp4}`")
+        return cameras
 
     @field_validator("camera_defaults")
     @classmethod

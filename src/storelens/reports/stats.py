@@ -12,6 +12,7 @@ import numpy as np
 from storelens.analytics import Direction, HeatGrid, zone_paths, zone_presence
 from storelens.config import StoreConfig
 from storelens.errors import ConfigError, StorageError
+from storelens.outputs import output_folder
 from storelens.render import FloorCanvas, render_heatmap
 from storelens.storage import STORE_CAMERA_ID, StoreDatabase, ZoneStats
 
@@ -149,7 +150,16 @@ def write_heatmap_png(
     camera: str | None = None,
     flow: bool = True,
 ) -> tuple[Path, float]:
-    """Draw the stored heatmap for a range on the floor plan; returns the path and person-seconds."""
+    """Draw the stored heatmap for a range on the floor plan; returns the path and person-seconds.
+
+    Raises:
+        ConfigError: ``camera`` is not one of the store's, or ``out`` does not name a PNG.
+        StorageError: ``out`` cannot be written.
+    """
+    if camera is not None and camera not in config.cameras:
+        raise ConfigError(f"no camera {camera!r}; the config has {', '.join(config.cameras)}")
+    if out.suffix.lower() != ".png":
+        raise ConfigError(f"{out}: the heatmap is a PNG image; give a file name ending in .png")
     grid, dense = _stored_heat(db, start, end, camera)
     rows, cols = grid.shape
     outline = np.array(config.floor_plan.outline, dtype=np.float64) if config.floor_plan.outline else None
@@ -160,7 +170,7 @@ def write_heatmap_png(
     zones = {z.name: np.array(z.polygon, dtype=np.float64) for z in config.zones}
     flow_m = np.stack([dense.flow_dx, dense.flow_dy], axis=-1) if flow else None
     image = render_heatmap(canvas, grid, dense.seconds, flow_m, outline, zones)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    output_folder(out.parent)
     if not cv2.imwrite(str(out), image):
         raise StorageError(f"{out}: cannot write the heatmap image")
     return out, float(dense.seconds.sum())

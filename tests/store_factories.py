@@ -1,4 +1,4 @@
-"""A small valid store config, and patched copies of it, for config tests."""
+"""A small valid store config, and patched copies of it, for config and bad-input tests."""
 
 from __future__ import annotations
 
