@@ -380,7 +380,8 @@ def _cmd_eval_sim(args: argparse.Namespace) -> int:
 
     if not 2 <= args.cameras <= 8:
         raise ConfigError(f"--cameras must be 2 to 8, got {args.cameras}")
-    score = evaluate_simulation(output_folder(args.out), args.cameras, args.hours * 3600, args.seed, args.start, args.db)
+    out = output_folder(args.out)
+    score = evaluate_simulation(out, args.cameras, args.hours * 3600, args.seed, args.start, args.db)
     print(json.dumps(score.to_dict(), indent=2) if args.json else score.text())
     return 0
 

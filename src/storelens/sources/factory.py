@@ -87,5 +87,10 @@ def open_source(
     path = Path(text).expanduser()
     kind = ImageFolderSource if path.is_dir() else VideoFileSource
     return kind(
-        path, camera_id=camera_id, fps=fps, analysis_fps=analysis_fps, start_time=start_time, accept_partial=accept_partial
+        path,
+        camera_id=camera_id,
+        fps=fps,
+        analysis_fps=analysis_fps,
+        start_time=start_time,
+        accept_partial=accept_partial,
     )

@@ -35,7 +35,10 @@ CASES = [
     (["eval-sim", "--start", "next tuesday"], "eval-sim: argument --start: not an ISO date/time: 'next tuesday'"),
     (["eval-sim", "--db", "sqlite://"], "sqlite:// names no file"),
     (["eval-sim", "-o", "{tmp}/store.yaml", "--hours", "0.01"], "store.yaml: is a file, not a folder"),
-    (["eval-sim", "-o", "/proc/storelens-sim", "--hours", "0.01"], "/proc/storelens-sim: cannot make the output folder"),
+    (
+        ["eval-sim", "-o", "/proc/storelens-sim", "--hours", "0.01"],
+        "/proc/storelens-sim: cannot make the output folder",
+    ),
     (["stats", "{store}", "--from", "2026-13-01"], "stats: argument --from: not an ISO date/time: '2026-13-01'"),
     (["stats", "{store}", "--to", "tomorrow"], "stats: argument --to: not an ISO date/time: 'tomorrow'"),
     (["stats", "{store}", "--from", "2026-01-01T00:00+25:00"], "not an ISO date/time: '2026-01-01T00:00+25:00'"),

@@ -46,13 +46,17 @@ def detections(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("content", "expected"), BAD_FILES + GT_ONLY, ids=[c[:30] or "empty" for c, _ in BAD_FILES + GT_ONLY])
+@pytest.mark.parametrize(
+    ("content", "expected"), BAD_FILES + GT_ONLY, ids=[c[:30] or "empty" for c, _ in BAD_FILES + GT_ONLY]
+)
 def test_bad_ground_truth(
     fails: Fails, tmp_path: Path, video: Path, detections: Path, content: str, expected: str
 ) -> None:
     gt = tmp_path / "gt.txt"
     gt.write_text(content)
-    line = fails("eval", "--video", video, "--gt", gt, "--detections", detections, expected=expected.format(video=video))
+    line = fails(
+        "eval", "--video", video, "--gt", gt, "--detections", detections, expected=expected.format(video=video)
+    )
     assert str(gt) in line
 
 
@@ -63,12 +67,17 @@ def test_bad_detections(fails: Fails, tmp_path: Path, video: Path, content: str,
     fails("track", video, "--detections", dets, "-o", tmp_path / "out", expected=f"{dets}{expected}")
 
 
+def latin_1(path: Path) -> Path:
+    path.write_bytes(b"1,1,10,10,20,40,1 # caf\xe9\n")
+    return path
+
+
 @pytest.mark.parametrize(
     ("make", "expected"),
     [
         (lambda tmp: tmp / "missing.txt", "missing.txt: cannot read MOT file: No such file or directory"),
         (lambda tmp: tmp, "cannot read MOT file: Is a directory"),
-        (lambda tmp: (tmp / "gt.txt").write_bytes(b"1,1,10,10,20,40,1\xff\n") and tmp / "gt.txt", "gt.txt: cannot read"),
+        (lambda tmp: latin_1(tmp / "gt.txt"), "gt.txt: cannot read"),
     ],
     ids=["missing", "directory", "not-utf8"],
 )

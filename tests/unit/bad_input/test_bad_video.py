@@ -7,7 +7,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import factories
+import numpy as np
 import pytest
 from bad_input_helpers import Fails, make_video
 
@@ -80,9 +82,6 @@ def folder_with_bad_first_image(tmp: Path) -> Path:
 
 
 def folder_with_bad_later_image(tmp: Path) -> Path:
-    import cv2
-    import numpy as np
-
     (tmp / "frames").mkdir()
     for i in range(1, 4):
         cv2.imwrite(str(tmp / "frames" / f"{i:06d}.png"), np.full((48, 64, 3), 30 * i, np.uint8))
@@ -162,7 +161,9 @@ def test_track_bad_option(fails: Fails, video: Path, tmp_path: Path, args: list[
 
 
 def test_unknown_model_is_named_once_the_source_opens(fails: Fails, video: Path, tmp_path: Path) -> None:
-    fails("track", video, "--model", "weights.pt", "-o", tmp_path / "out", expected="unknown detector model 'weights.pt'")
+    fails(
+        "track", video, "--model", "weights.pt", "-o", tmp_path / "out", expected="unknown detector model 'weights.pt'"
+    )
 
 
 def test_missing_model_file(fails: Fails, video: Path, tmp_path: Path) -> None:

@@ -28,7 +28,10 @@ def tables(draw: st.DrawFn) -> MotTable:
         frame=np.array([f for f, _ in frame_ids], dtype=np.int64),
         track_id=np.array([i for _, i in frame_ids], dtype=np.int64),
         xywh=np.concatenate(
-            [draw(hnp.arrays(np.float64, (n, 2), elements=finite)), draw(hnp.arrays(np.float64, (n, 2), elements=sizes))],
+            [
+                draw(hnp.arrays(np.float64, (n, 2), elements=finite)),  # left, top
+                draw(hnp.arrays(np.float64, (n, 2), elements=sizes)),  # width, height
+            ],
             axis=1,
         ),
         conf=draw(hnp.arrays(np.float64, n, elements=st.floats(0, 1))),
