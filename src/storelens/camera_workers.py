@@ -29,7 +29,7 @@ from storelens.fusion import CameraObservations
 from storelens.storage import CameraHealth
 
 if TYPE_CHECKING:
-    from storelens.runner import CameraRun
+    from storelens.recording import CameraRun
 
 __all__ = [
     "BATCH_FRAMES",

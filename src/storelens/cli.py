@@ -106,7 +106,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="process every camera of a store config into its database")
     p.add_argument("config", type=Path, help="store config (YAML)")
     p.add_argument("--camera", action="append", help="run only this camera (repeatable)")
-    p.add_argument("--start", type=_utc, help="UTC time of the first frame of video files (default: now)")
+    p.add_argument(
+        "--start",
+        type=_utc,
+        help=(
+            "UTC time of the first frame of video files (default: the files' modification time; "
+            "a run of the same files at the same start replaces the earlier one)"
+        ),
+    )
     p.add_argument("--db", type=_db_url, help="database URL instead of the config's storage.url")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for the detector (default 2)")
     p.add_argument(
@@ -115,6 +122,11 @@ def _build_parser() -> argparse.ArgumentParser:
         default=1,
         help="worker processes for the cameras of recorded video, each with its own detector (default 1; "
         "e.g. the number of cores divided by --threads); live cameras always run in one process",
+    )
+    p.add_argument(
+        "--accept-partial",
+        action="store_true",
+        help="keep what was read of a truncated or corrupt video file (with a warning) instead of an error",
     )
     p.set_defaults(func=_cmd_run)
 
@@ -272,22 +284,31 @@ def _range(args: argparse.Namespace) -> tuple[datetime, datetime]:
 def _cmd_run(args: argparse.Namespace) -> int:
     from functools import partial
 
+    from storelens.camera_workers import sigterm_as_ctrl_c
     from storelens.config import load_config
     from storelens.detect import make_detector
-    from storelens.runner import PerProcessDetector, run_store
+    from storelens.runner import PerProcessDetector, default_start_time, run_store
 
     if args.processes < 1:
         raise ConfigError(f"--processes must be at least 1, got {args.processes}")
     config = load_config(args.config)
     cameras = list(dict.fromkeys(args.camera)) if args.camera else None
     _check_cameras(config, cameras)
-    start = args.start or datetime.now(timezone.utc).replace(microsecond=0)
+    start = args.start or default_start_time(config, cameras)
     if args.processes == 1:
         detector = make_detector(threads=args.threads)
     else:  # built in each worker: a detector's ONNX Runtime session is not shared across a fork
         detector = PerProcessDetector(partial(make_detector, threads=args.threads))
-    with _database(args, config) as db:
-        runs = run_store(config, db, detector, start_time=start, cameras=cameras, processes=args.processes)
+    with sigterm_as_ctrl_c(), _database(args, config) as db:  # systemd's stop flushes, as Ctrl-C does
+        runs = run_store(
+            config,
+            db,
+            detector,
+            start_time=start,
+            cameras=cameras,
+            processes=args.processes,
+            accept_partial=args.accept_partial,
+        )
         for run in runs:
             print(run.summary())
         print(f"stored in {db.url}")

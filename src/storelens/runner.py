@@ -18,15 +18,14 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from functools import partial
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 
 from storelens.analytics import (
-    AnalyticsEvents,
     AnalyticsSpec,
     FloorPositions,
     LineSpec,
@@ -39,20 +38,28 @@ from storelens.config import StoreConfig
 from storelens.config.cameras import CameraConfig
 from storelens.detect.base import Detector
 from storelens.errors import ConfigError, StorageError, first_line
+from storelens.fusion import (
+    STORE_CAMERA_ID,
+    CameraObservations,
+    FusedFrame,
+    FusionConfig,
+    StoreFusion,
+    observations_from_tracks,
+)
 from storelens.geometry.camera import FloorMapper, box_floor_points
-from storelens.fusion import STORE_CAMERA_ID, CameraObservations, FusedFrame, FusionConfig, StoreFusion
-from storelens.fusion import observations_from_tracks
 from storelens.pipeline import PipelineSettings, track_source
-from storelens.sources import FrameSource, is_live_uri, open_source
+from storelens.recording import CameraRun, RecordWriter, recording
+from storelens.sources import FrameSource, ReconnectPolicy, is_live_uri, open_source
+from storelens.sources.supervised import LIVE_CAMERA_RETRY, SupervisedSource
 from storelens.storage import CameraHealth, CameraInfo, StoreDatabase, StoreInfo, mask_url, open_database
+from storelens.storage.runs import RunInfo, live_run_id, recorded_run_id
 from storelens.track.finalize import FinalizerConfig
 from storelens.types import Detections, Frame
 
 __all__ = [
-    "CameraRun",
     "PerProcessDetector",
-    "RecordWriter",
     "analytics_spec",
+    "default_start_time",
     "open_store_database",
     "run_store",
     "store_id_of",
@@ -81,6 +88,17 @@ of all at the end (and a day of video is not held in memory)."""
 
 RECORDED_PIPELINE = PipelineSettings(finalizer=FinalizerConfig(latency_s=RECORDED_RESULTS_LATENCY_S))
 """How a store run tracks each camera of recorded video."""
+
+
+def default_start_time(config: StoreConfig, cameras: Sequence[str] | None = None) -> datetime:
+    """When a run's first frame was taken, if not told: now for live cameras; for recorded video
+    the earliest modification time of the cameras' files, to the second, so that running the same
+    files again is the same run (`storelens.storage.runs`) and replaces it instead of adding it."""
+    sources = [config.cameras[c].source for c in (cameras or config.cameras)]
+    if any(is_live_uri(source) for source in sources):
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    mtime = min(Path(str(source)).stat().st_mtime for source in sources)
+    return datetime.fromtimestamp(int(mtime), timezone.utc)
 
 
 def store_id_of(config: StoreConfig) -> str:
@@ -123,77 +141,6 @@ def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
         zones=zones,
         store_polygon_m=None if outline is None else tuple(tuple(p) for p in outline),
     )
-
-
-@dataclass(slots=True)
-class CameraRun:
-    """What one camera's run produced (counts of records written)."""
-
-    camera_id: str
-    frames: int = 0
-    fps: float = 0.0
-    tracks: int = 0
-    positions: int = 0
-    crossings: int = 0
-    zone_visits: int = 0
-    visits: int = 0
-    alerts: int = 0
-    first_ts: datetime | None = None
-    last_ts: datetime | None = None
-    interrupted: bool = False
-
-    def summary(self) -> str:
-        span = f"{self.first_ts:%Y-%m-%d %H:%M:%S} to {self.last_ts:%H:%M:%S} UTC" if self.first_ts else "no frames"
-        return (
-            f"{self.camera_id}: {self.frames} frames ({self.fps:.1f} frames/s), {self.tracks} tracks, "
-            f"{self.crossings} line crossings, {self.zone_visits} zone visits, {self.visits} visits, "
-            f"{self.alerts} alerts, {self.positions} positions stored; {span}"
-        )
-
-
-@dataclass(slots=True)
-class RecordWriter:
-    """Collects one camera's records and writes them every ``every_s`` of stream time (a second:
-    live results reach the dashboard at once; a backfill of past days writes in bigger batches).
-
-    ``lock`` serialises writes of cameras running in parallel threads on one database.
-    """
-
-    db: StoreDatabase
-    run: CameraRun
-    lock: threading.Lock
-    positions: list[FloorPositions] = field(default_factory=list)
-    events: AnalyticsEvents = field(default_factory=AnalyticsEvents)
-    every_s: float = WRITE_EVERY_S
-    due: datetime | None = None
-    camera_heat: list[FloorPositions] = field(default_factory=list)
-    """The cameras' views of a fused store's visitors: heat per camera, no positions of their own."""
-
-    def add(
-        self, positions: FloorPositions, events: AnalyticsEvents, camera_views: Sequence[FloorPositions] = ()
-    ) -> None:
-        self.positions.append(positions)
-        self.events.extend(events)
-        self.camera_heat += camera_views
-        if self.due is None or positions.ts >= self.due:
-            self.flush()
-            self.due = positions.ts + timedelta(seconds=self.every_s)
-
-    def flush(self) -> None:
-        r, e = self.run, self.events
-        with self.lock:
-            r.positions += self.db.add_positions(self.positions)
-            if self.camera_heat:  # several cameras only: no empty transaction for one camera
-                self.db.add_positions(self.camera_heat, heat_only=True)
-            self.db.add_line_crossings(e.crossings)
-            self.db.add_zone_visits(e.zone_visits)
-            self.db.add_visits(e.visits)
-            self.db.add_alerts(e.alerts)
-        r.crossings += len(e.crossings)
-        r.zone_visits += len(e.zone_visits)
-        r.visits += len(e.visits)
-        r.alerts += len(e.alerts)
-        self.positions, self.events, self.camera_heat = [], AnalyticsEvents(), []
 
 
 class PerProcessDetector:
@@ -255,9 +202,20 @@ class _HealthReporter:
 
 
 def _health_writer(db: StoreDatabase, lock: threading.Lock) -> HealthSink:
+    """Health reports to the database; while it is unavailable they are skipped (the next report
+    supersedes them), said once in the log."""
+    failing = threading.Event()
+
     def write(health: CameraHealth) -> None:
-        with lock:
-            db.set_camera_health(health)
+        try:
+            with lock:
+                db.set_camera_health(health)
+        except StorageError as err:
+            if not failing.is_set():
+                logger.error("camera health not recorded while the database is unavailable: %s", first_line(err))
+            failing.set()
+        else:
+            failing.clear()
 
     return write
 
@@ -289,6 +247,7 @@ class _CameraJob:
         open_camera: CameraOpener,
         health: HealthSink,
         out: StoreSink | _CameraVisitors,
+        reconnect: ReconnectPolicy,
     ) -> None:
         self.camera = config.cameras[camera_id]
         self.mapper = camera_mapper(self.camera, config_dir=Path.cwd())  # load_config made paths absolute
@@ -297,6 +256,7 @@ class _CameraJob:
         self.detector = _HealthReporter(detector, camera_id, health)
         self.start_time = start_time
         self.open_camera = open_camera
+        self.reconnect = reconnect
         self.error: Exception | None = None
         self._track_ids: set[int] = set()
         self._source = None
@@ -322,7 +282,7 @@ class _CameraJob:
     def _process(self) -> None:
         run, out = self.run, self.out
         try:
-            with self.open_camera(run.camera_id, self.camera, self.start_time) as source:
+            with self._open() as source:
                 self._source = source
                 if self._stopped.is_set():
                     return
@@ -337,6 +297,14 @@ class _CameraJob:
         run.interrupted = result.interrupted or self._stopped.is_set()
         run.tracks = len(self._track_ids)
         logger.info("%s", run.summary())
+
+    def _open(self) -> FrameSource:
+        """The camera's source; a live one is retried until the run stops, a file is not (a
+        missing file is an error)."""
+        open_camera = partial(self.open_camera, self.run.camera_id, self.camera, self.start_time)
+        if not is_live_uri(self.camera.source):
+            return open_camera()
+        return SupervisedSource(open_camera, self.run.camera_id, self.reconnect, self.detector.report)
 
     def _on_tracks(self, tracks: Detections) -> None:
         self.run.first_ts = self.run.first_ts or tracks.ts
@@ -422,6 +390,8 @@ def run_store(
     coverage_m: Mapping[str, np.ndarray] | None = None,
     processes: int | None = None,
     enforce_retention: bool = True,
+    accept_partial: bool = False,
+    reconnect: ReconnectPolicy = LIVE_CAMERA_RETRY,
 ) -> list[CameraRun]:
     """Process every camera (or the named ones) of a store into the database.
 
@@ -453,9 +423,14 @@ def run_store(
             many cores, with the same result; fusion, analytics and storage stay here. The
             workers are forked, inheriting ``detector`` (wrap one that must not be shared
             across processes, such as an ONNX Runtime session, in `PerProcessDetector`).
-        enforce_retention: Delete records older than the config's retention after the run (by
-            the wall clock). False for an evaluation, which scores every record of a past it
-            simulated or replayed.
+        enforce_retention: Delete records older than the config's retention while the run goes
+            (every ``storage.purge_every_minutes`` of stream time) and after it (by the wall
+            clock; a recorded run's own records are kept, however old). False for an evaluation,
+            which scores every record of a past it simulated or replayed.
+        accept_partial: A truncated or corrupt video file ends its camera with a warning instead
+            of an error (default opener only).
+        reconnect: Waits between attempts to open a live camera (stream or webcam) that is down
+            or dropped; it is retried until the run stops, reported down in its health meanwhile.
 
     Raises:
         ConfigError: An unknown camera id.
@@ -481,36 +456,36 @@ def run_store(
     if fusion is None:
         exits = tuple(np.asarray(z.polygon, dtype=np.float64) for z in config.zones if str(z.kind) == "entrance")
         fusion = FusionConfig(latency_s=FusionConfig().latency_s if live else math.inf, exits_m=exits)
-    opener = open_camera or _open_configured_camera
+    opener = open_camera or partial(
+        _open_configured_camera, accept_partial=accept_partial, reconnect=replace(reconnect, max_reconnects=0)
+    )
     write_health = _health_writer(db, lock)
     write_every_s = WRITE_EVERY_S if live else RECORDED_WRITE_EVERY_S
 
     def make_job(camera_id: str, health: HealthSink, out: StoreSink | _CameraVisitors) -> _CameraJob:
-        return _CameraJob(camera_id, config, detector, start_time, opener, health, out)
+        return _CameraJob(camera_id, config, detector, start_time, opener, health, out, reconnect)
 
     register = partial(_add_cameras, db, config, wanted, store_id)  # once every job is made
-    if len(wanted) == 1:
-        writer = RecordWriter(db, CameraRun(wanted[0]), lock, every_s=write_every_s)
-        visitors = _CameraVisitors(StoreAnalytics(spec, wanted[0]), writer)
-        job = make_job(wanted[0], write_health, visitors)
-        register()
-        job()
-        runs, errors = [job.run], _errors_of([job])
-    else:
-        if live and (processes or 1) > 1:
-            logger.info("live cameras run in threads: a worker process's batches would delay their results")
-        n_workers = 1 if live else min(processes or 1, len(wanted))
-        writer = RecordWriter(db, CameraRun(STORE_CAMERA_ID), lock, every_s=write_every_s)
-        store = _StoreVisitors(spec, writer, wanted, fusion, coverage_m)
-        runs, errors = _run_several(make_job, wanted, store, write_health, register, n_workers)
-        store.finish(interrupted=any(run.interrupted for run in runs))
-        runs.append(store.run)
-    if errors:
-        raise errors[0]
-    if enforce_retention:
-        purged = db.purge(datetime.now(timezone.utc), config.storage.retention_days.model_dump())
-        if any(purged.values()):
-            logger.info("retention: removed %s", ", ".join(f"{n} {kind.value}" for kind, n in purged.items() if n))
+    run_id = live_run_id() if live else recorded_run_id(store_id, wanted, start_time)
+    info = RunInfo(run_id, store_id, tuple(wanted), live, start_time)
+    run = CameraRun(wanted[0] if len(wanted) == 1 else STORE_CAMERA_ID)
+    with recording(db, info, config.storage, lock, run, write_every_s, purge=enforce_retention) as writer:
+        if len(wanted) == 1:
+            visitors = _CameraVisitors(StoreAnalytics(spec, wanted[0]), writer)
+            job = make_job(wanted[0], write_health, visitors)
+            register()
+            run_in_threads([job])  # Ctrl-C and SIGTERM then stop it between frames, never mid-write
+            runs, errors = [job.run], _errors_of([job])
+        else:
+            if live and (processes or 1) > 1:
+                logger.info("live cameras run in threads: a worker process's batches would delay their results")
+            n_workers = 1 if live else min(processes or 1, len(wanted))
+            store = _StoreVisitors(spec, writer, wanted, fusion, coverage_m)
+            runs, errors = _run_several(make_job, wanted, store, write_health, register, n_workers)
+            store.finish(interrupted=any(run.interrupted for run in runs))
+            runs.append(store.run)
+        if errors:
+            raise errors[0]
     return runs
 
 
@@ -547,8 +522,20 @@ def _errors_of(jobs: list[_CameraJob]) -> list[Exception]:
     return [job.error for job in jobs if job.error is not None]
 
 
-def _open_configured_camera(camera_id: str, camera: CameraConfig, start_time: datetime | None) -> FrameSource:
+def _open_configured_camera(
+    camera_id: str,
+    camera: CameraConfig,
+    start_time: datetime | None,
+    accept_partial: bool = False,
+    reconnect: ReconnectPolicy | None = None,
+) -> FrameSource:
     return open_source(
-        camera.source, camera_id=camera_id, fps=camera.fps, analysis_fps=camera.analysis_fps, start_time=start_time
+        camera.source,
+        camera_id=camera_id,
+        fps=camera.fps,
+        analysis_fps=camera.analysis_fps,
+        start_time=start_time,
+        reconnect=reconnect,
+        accept_partial=accept_partial,
     )
 

@@ -94,14 +94,11 @@ class _WriteClock:
     def __init__(self, db) -> None:
         self._db, self.newest, self.delays_s = db, None, []
 
-    def add_positions(self, batches, heat_only=False):
-        if batches and not heat_only:
-            self.newest = max([self.newest or batches[0].ts] + [b.ts for b in batches])
-        return self._db.add_positions(batches, heat_only)
-
-    def add_visits(self, visits):
-        self.delays_s += [(self.newest - v.end_ts).total_seconds() for v in visits]
-        return self._db.add_visits(visits)
+    def write_batch(self, batch):
+        if batch.positions:
+            self.newest = max([self.newest or batch.positions[0].ts] + [p.ts for p in batch.positions])
+        self.delays_s += [(self.newest - v.end_ts).total_seconds() for v in batch.visits]
+        return self._db.write_batch(batch)
 
     def __getattr__(self, name):
         return getattr(self._db, name)

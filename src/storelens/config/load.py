@@ -215,9 +215,9 @@ def resolve_paths(config: StoreConfig, config_dir: Path) -> StoreConfig:
     """A copy of ``config`` whose relative paths are made absolute against ``config_dir``.
 
     Relative paths in a config mean "beside this file", whatever folder storelens is started
-    from. Camera sources, calibration files, the plan image and SQLite files are resolved; the
-    default database becomes ``sqlite:///<config_dir>/storelens.db``. Nothing is checked for
-    existence: a config is valid on a machine that lacks the videos (CI, the dashboard host).
+    from. Camera sources, calibration files, the plan image, SQLite files and the spool are
+    resolved; the default database becomes ``sqlite:///<config_dir>/storelens.db``. Nothing is
+    checked for existence: a config is valid on a machine that lacks the videos (CI, the dashboard host).
     """
     config_dir = config_dir.absolute()
     cameras = {}
@@ -231,7 +231,13 @@ def resolve_paths(config: StoreConfig, config_dir: Path) -> StoreConfig:
     floor_plan = config.floor_plan
     if floor_plan.image is not None:
         floor_plan = floor_plan.model_copy(update={"image": _resolve(floor_plan.image, config_dir)})
-    storage = config.storage.model_copy(update={"url": _resolve_db_url(config.storage.url, config_dir)})
+    spool = config.storage.spool
+    storage = config.storage.model_copy(
+        update={
+            "url": _resolve_db_url(config.storage.url, config_dir),
+            "spool": None if spool is None else str(_resolve(Path(spool), config_dir)),
+        }
+    )
     return config.model_copy(update={"cameras": cameras, "floor_plan": floor_plan, "storage": storage})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
 from storelens.config.base import StorelensModel
 
@@ -21,7 +21,7 @@ def _days(default: int | None, title: str, why: str) -> object:
     return Field(
         default,
         title=title,
-        description=f"Days to keep {why}; null keeps them forever (default {default})",
+        description=f"Days to keep {why} (fractions allowed); null keeps them forever (default {default})",
     )
 
 
@@ -32,17 +32,17 @@ class RetentionConfig(StorelensModel):
     positions go first and hourly aggregates last.
     """
 
-    positions: PositiveInt | None = _days(
+    positions: PositiveFloat | None = _days(
         7, "Positions", "raw floor positions of every track (the most detailed and largest)"
     )
-    visits: PositiveInt | None = _days(90, "Visits", "one record per store visit (entry, exit, path summary)")
-    zone_visits: PositiveInt | None = _days(90, "Zone visits", "one record per zone visit with its dwell time")
-    line_crossings: PositiveInt | None = _days(365, "Line crossings", "entrance and passer-by crossings")
-    alerts: PositiveInt | None = _days(90, "Alerts", "alerts (restricted zones, long queues)")
-    aggregates: PositiveInt | None = _days(
+    visits: PositiveFloat | None = _days(90, "Visits", "one record per store visit (entry, exit, path summary)")
+    zone_visits: PositiveFloat | None = _days(90, "Zone visits", "one record per zone visit with its dwell time")
+    line_crossings: PositiveFloat | None = _days(365, "Line crossings", "entrance and passer-by crossings")
+    alerts: PositiveFloat | None = _days(90, "Alerts", "alerts (restricted zones, long queues)")
+    aggregates: PositiveFloat | None = _days(
         730, "Aggregates", "counts per time bucket (two years allow year-on-year comparison)"
     )
-    heat: PositiveInt | None = _days(365, "Heat", "heatmap grids per time bucket")
+    heat: PositiveFloat | None = _days(365, "Heat", "heatmap grids per time bucket")
 
 
 class StorageConfig(StorelensModel):
@@ -60,6 +60,37 @@ class StorageConfig(StorelensModel):
         default_factory=RetentionConfig,
         title="Retention",
         description="Days to keep each kind of record",
+    )
+    purge_every_minutes: PositiveFloat = Field(
+        60.0,
+        title="Purge period",
+        description=(
+            "How often a running `storelens run` deletes records older than their retention "
+            "(minutes of stream time: the wall clock for live cameras)"
+        ),
+    )
+    spool: str | None = Field(
+        None,
+        title="Spool file",
+        description=(
+            "Local SQLite file where records wait while the database is down (relative to the config "
+            "file); default: beside an SQLite database (<database>.spool), else "
+            "$XDG_STATE_HOME/storelens/<store>.spool"
+        ),
+    )
+    spool_max_mb: PositiveInt = Field(
+        1024,
+        title="Spool size limit",
+        description="MB the spool may hold; beyond it positions are dropped (counts and visits kept) and logged",
+    )
+    spool_wait_s: float = Field(
+        120.0,
+        ge=0,
+        title="Spool wait at the end of a run",
+        description=(
+            "How long a run that ends waits for an unavailable database to take what its spool holds; "
+            "what is left is written by the next run of the store"
+        ),
     )
 
     @field_validator("url")

@@ -18,11 +18,13 @@ from zoneinfo import ZoneInfo
 from storelens.analytics import FloorPositions, StoreAnalytics
 from storelens.config import StoreConfig
 from storelens.fusion import STORE_CAMERA_ID
-from storelens.runner import CameraRun, RecordWriter, analytics_spec
+from storelens.recording import CameraRun, recording
+from storelens.runner import analytics_spec, store_id_of
 from storelens.sim.arrivals import TrafficProfile
 from storelens.sim.layout import SimStore
 from storelens.sim.people import simulate_people
 from storelens.storage import StoreDatabase
+from storelens.storage.runs import RunInfo, recorded_run_id
 
 __all__ = ["DayWritten", "fill_history"]
 
@@ -86,15 +88,18 @@ def fill_history(
             store, start, (end - start).total_seconds(), fps=HISTORY_FPS, seed=seed + day.toordinal(), profile=profile
         )
         run = CameraRun(STORE_CAMERA_ID)
-        writer = RecordWriter(db, run, threading.Lock(), every_s=HISTORY_WRITE_EVERY_S)
-        analytics = StoreAnalytics(spec, STORE_CAMERA_ID)
-        offset = (day.toordinal() % 1000 + 1) * ID_STRIDE
-        for k in range(log.n_frames):
-            rows = log.frame_rows(k)
-            positions = FloorPositions(STORE_CAMERA_ID, log.ts(k), log.person_id[rows] + offset, log.xy_m[rows])
-            writer.add(positions, analytics.update(positions))
-        writer.events.extend(analytics.flush())
-        writer.flush()
+        store_id = store_id_of(config)
+        info = RunInfo(recorded_run_id(store_id, [STORE_CAMERA_ID], start), store_id, (STORE_CAMERA_ID,), False, start)
+        lock = threading.Lock()
+        with recording(db, info, config.storage, lock, run, HISTORY_WRITE_EVERY_S, purge=False) as writer:
+            analytics = StoreAnalytics(spec, STORE_CAMERA_ID)
+            offset = (day.toordinal() % 1000 + 1) * ID_STRIDE
+            for k in range(log.n_frames):
+                rows = log.frame_rows(k)
+                positions = FloorPositions(STORE_CAMERA_ID, log.ts(k), log.person_id[rows] + offset, log.xy_m[rows])
+                writer.add(positions, analytics.update(positions))
+            writer.events.extend(analytics.flush())
+            writer.flush()
         written = DayWritten(day, len(log.persons), run.crossings, run.zone_visits, run.positions)
         logger.info(
             "history %s: %d people, %d line crossings, %d zone visits",

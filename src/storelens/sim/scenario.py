@@ -22,7 +22,8 @@ from storelens.config.cameras import CameraConfig
 from storelens.errors import ConfigError
 from storelens.fusion import FusionConfig
 from storelens.fusion.coverage import floor_coverage
-from storelens.runner import CameraRun, run_store
+from storelens.recording import CameraRun
+from storelens.runner import run_store
 from storelens.sim.arrivals import TrafficProfile
 from storelens.sim.detector import SimDetector
 from storelens.sim.layout import SimStore, build_store
@@ -92,7 +93,7 @@ class Scenario:
             sim_camera = self.store.cameras[camera_id]
         except KeyError:
             raise ConfigError(f"camera {camera_id}: not a camera of the simulated store") from None
-        source = SimSource(sim_camera, self.log.n_frames, self.log.start, live=self.live)
+        source = SimSource(sim_camera, self.log.n_frames, self.log.start, fps=self.log.fps, live=self.live)
         with self._lock:
             self._opened.append(source)
             if self._stopped.is_set():  # stopped before this camera opened: it ends at once, as the others

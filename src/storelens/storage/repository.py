@@ -33,7 +33,6 @@ from storelens.storage.aggregates import minute_counts
 from storelens.storage.downsample import MAX_RATE_HZ, KeptPoints, PositionDownsampler, heat_increments
 from storelens.storage.engine import IMMEDIATE_OPTION, OPEN_HINTS, create_storage_engine, mask_url, storage_errors
 from storelens.storage.migrations import HEAT_CELL_SETTING, upgrade
-from storelens.storage.runs import RecordBatch, RunInfo
 from storelens.storage.models import (
     CameraHealth,
     CameraInfo,
@@ -46,6 +45,7 @@ from storelens.storage.models import (
     TrackPoints,
     ZoneStats,
 )
+from storelens.storage.runs import RecordBatch, RunInfo
 from storelens.storage.times import DAY_US, HOUR_US, MINUTE_US, SECOND_US, floor_to, from_us, to_us
 from storelens.storage.upsert import dialect_insert, executemany, upsert_heat
 
@@ -339,11 +339,12 @@ class StoreDatabase:
             logger.info("run %d was stored before: replaced its %d records", run.run_id, removed)
         return removed
 
-    def write_batch(self, batch: RecordBatch) -> bool:
+    def write_batch(self, batch: RecordBatch) -> int | None:
         """Store one batch of a run in one transaction, unless it was stored already.
 
         Returns:
-            False when the run had applied this batch (or a later one) before: nothing was written.
+            How many positions were stored (after downsampling); None when the run had applied
+            this batch (or a later one) before, and nothing was written.
 
         Raises:
             StorageError: nothing was stored; retrying the same batch is safe.
@@ -375,7 +376,7 @@ class StoreDatabase:
                 )
         self._downsampler.commit(pending)
         self._downsampler.commit(heat_pending)
-        return fresh
+        return sum(len(points) for points in kept) if fresh else None
 
     def acknowledge_alert(self, alert_id: int, acknowledged: bool = True) -> None:
         """Mark an alert as seen (or, with ``acknowledged=False``, as not seen again).

@@ -10,8 +10,10 @@ from factories import EPOCH
 
 from storelens.analytics import RESTRICTED_APPROACH, RESTRICTED_ENTRY, Alert, AnalyticsEvents, FloorPositions
 from storelens.config import StoreConfig
+from storelens.recording import CameraRun, recording
 from storelens.reports import store_stats
-from storelens.runner import CameraRun, RecordWriter, analytics_spec, open_store_database
+from storelens.runner import analytics_spec, open_store_database
+from storelens.storage.runs import RunInfo, recorded_run_id
 
 LAB = [[1, 1], [3, 1], [3, 3], [1, 3]]
 
@@ -40,11 +42,13 @@ def test_analytics_spec_carries_zone_kind_inertia_and_alert_distance(tmp_path):
 
 def test_writer_stores_and_counts_alerts(tmp_path):
     alert = Alert(EPOCH, RESTRICTED_ENTRY, "lab", "cam", 7, "person 7 entered restricted zone lab")
-    with open_store_database(_config(tmp_path)) as db:
+    config = _config(tmp_path)
+    with open_store_database(config) as db:
         run = CameraRun("cam")
-        writer = RecordWriter(db, run, threading.Lock())
-        writer.add(FloorPositions("cam", EPOCH, [7], [(2.0, 2.0)]), AnalyticsEvents(alerts=[alert]))
-        writer.flush()
+        info = RunInfo(recorded_run_id("s", ["cam"], EPOCH), "s", ("cam",), False, EPOCH)
+        with recording(db, info, config.storage, threading.Lock(), run, 1.0, purge=False) as writer:
+            writer.add(FloorPositions("cam", EPOCH, [7], [(2.0, 2.0)]), AnalyticsEvents(alerts=[alert]))
+            writer.flush()
         assert [stored.alert for stored in db.alerts(EPOCH, EPOCH + timedelta(days=1))] == [alert]
     assert run.alerts == 1 and ", 1 alerts," in run.summary()
 
