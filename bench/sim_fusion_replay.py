@@ -9,6 +9,10 @@ be compared on the same observations in seconds:
     scripts/bench bench/sim_fusion_replay.py --seed 0 base confirm_after_s=2 inertia=1
     scripts/bench bench/sim_fusion_replay.py base hold_lost_s=0+model_sigma_m=0.2
 
+``--oracle`` first replaces every camera's track ids by the true person each observation is
+nearest to (within 1 m; observations of nobody keep ids of their own): fusion then starts from
+perfect camera tracks, which tells what identities fusion itself loses.
+
 A variant is ``base`` (the simulated store's own `Scenario.fusion_config` and zones) or
 ``key=value`` changes joined by ``+``: any `FusionConfig` field, or ``inertia`` (the inertia
 of the zones whose dwell is scored). Scores are those of `storelens eval-sim`, except that
@@ -28,18 +32,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from storelens.analytics import AnalyticsEvents, StoreAnalytics
 from storelens.calibrate import camera_mapper
 from storelens.eval.sim_score import SimScore, StoredRecords, score_simulation
-from storelens.fusion import STORE_CAMERA_ID, CameraObservations, FusionConfig, StoreFusion
-from storelens.fusion import observations_from_tracks
+from storelens.fusion import STORE_CAMERA_ID, CameraObservations, FusionConfig, StoreFusion, observations_from_tracks
 from storelens.pipeline import track_source
 from storelens.runner import RECORDED_PIPELINE, analytics_spec
 from storelens.sim.scenario import Scenario, make_scenario
 from storelens.storage.models import TrackPoints
 
 OUT = Path(__file__).resolve().parent / "out"
+NOBODY = 10_000_000
+"""With --oracle, observations of nobody keep their camera's track id plus this (no person's id)."""
 _NUMERIC_FIELDS = {f.name for f in dataclasses.fields(FusionConfig) if f.type in ("int", "float", "bool")}
 
 
@@ -57,6 +63,22 @@ def record(scenario: Scenario) -> list[CameraObservations]:
                 keep=False,
             )
     return observations
+
+
+def oracle(scenario: Scenario, observations: list[CameraObservations]) -> list[CameraObservations]:
+    """The observations with each camera track id replaced by the nearest true person's (see --oracle)."""
+    log, out = scenario.log, []
+    for obs in observations:
+        k = min(max(round((obs.ts - log.start).total_seconds() * log.fps), 0), log.n_frames - 1)
+        truth = log.frame(k)
+        ids = NOBODY + obs.track_id
+        if len(truth) and len(obs.track_id):
+            d = np.linalg.norm(obs.xy_m[:, None] - truth.xy_m[None], axis=2)
+            rows, cols = linear_sum_assignment(d)
+            near = d[rows, cols] < 1.0
+            ids[rows[near]] = truth.person_id[cols[near]]
+        out.append(dataclasses.replace(obs, track_id=ids))
+    return out
 
 
 def replay(scenario: Scenario, observations: list[CameraObservations], variant: str) -> SimScore:
@@ -111,6 +133,7 @@ def main() -> int:
     parser.add_argument("--hours", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--start", type=datetime.fromisoformat, default=datetime(2026, 11, 27, 18, 0))
+    parser.add_argument("--oracle", action="store_true", help="perfect camera tracks (see above)")
     args = parser.parse_args()
     start = args.start if args.start.tzinfo else args.start.replace(tzinfo=timezone.utc)
     name = f"replay_{args.cameras}cam_{args.hours:g}h_seed{args.seed}_{start:%Y%m%dT%H%M}"
@@ -125,6 +148,8 @@ def main() -> int:
         observations = record(scenario)
         cache.write_bytes(pickle.dumps(observations))
         print(f"tracked {args.cameras} cameras in {time.perf_counter() - t0:.0f} s (kept in {cache})")
+    if args.oracle:
+        observations = oracle(scenario, observations)
     print(f"{start:%a %Y-%m-%d %H:%M} UTC, {args.hours:g} h, seed {args.seed}, {args.cameras} cameras")
     print(
         "variant | entrance in | entrance out | pavement in / out | dwell error | occupancy p95 / max"
