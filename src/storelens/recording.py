@@ -21,9 +21,9 @@ from pathlib import Path
 from storelens.analytics import AnalyticsEvents, FloorPositions
 from storelens.config.storage import StorageConfig
 from storelens.errors import StorageError
-from storelens.storage import StoreDatabase
+from storelens.storage import SpoolHealth, StoreDatabase
 from storelens.storage.runs import RecordBatch, RunInfo
-from storelens.storage.spool import Spool, SpoolSender
+from storelens.storage.spool import Outage, Spool, SpoolSender, SpoolStatus
 
 __all__ = ["CameraRun", "RecordWriter", "recording", "spool_path"]
 
@@ -184,7 +184,21 @@ def recording(
                 with lock:
                     _log_purged(db.purge(last, retention, keep_run=keep_run))
 
-        sender = SpoolSender(spool, write, after_write)
+        def on_status(status: SpoolStatus, outage: Outage | None) -> None:
+            health = SpoolHealth(
+                info.store_id,
+                datetime.now(timezone.utc),
+                status.batches,
+                status.bytes,
+                status.dropped_points,
+                None if outage is None else outage.start,
+                None if outage is None else outage.seconds,
+                None if outage is None else outage.error,
+            )
+            with lock:
+                db.set_spool_health(health)
+
+        sender = SpoolSender(spool, write, after_write, on_status)
         writer = RecordWriter(spool, sender, info.run_id, run, every_s=every_s, begin=begin)
         failed = True
         try:

@@ -23,6 +23,7 @@ __all__ = [
     "Heatmap",
     "HourlyLineCount",
     "OccupancySeries",
+    "SpoolHealth",
     "StoreInfo",
     "StoredAlert",
     "TrackPoints",
@@ -77,6 +78,31 @@ class CameraHealth:
     frames: int
     fps: float
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpoolHealth:
+    """How a store's writes to the database are going, as its run's spool last reported (after a
+    write: while the database is down nothing can be reported to it).
+
+    Attributes:
+        store_id: The store.
+        reported_at: Wall-clock time of the report, UTC.
+        waiting_batches / waiting_bytes: What still waited in the spool.
+        dropped_points: Positions the run dropped because the spool was full.
+        last_outage_start: When the database last became unavailable to the run, or None.
+        last_outage_s: How long that lasted.
+        last_outage_error: Why, in one line.
+    """
+
+    store_id: str
+    reported_at: datetime
+    waiting_batches: int
+    waiting_bytes: int
+    dropped_points: int = 0
+    last_outage_start: datetime | None = None
+    last_outage_s: float | None = None
+    last_outage_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from storelens.storage.models import (
     Heatmap,
     HourlyLineCount,
     OccupancySeries,
+    SpoolHealth,
     StoredAlert,
     StoreInfo,
     TrackPoints,
@@ -51,6 +52,8 @@ from storelens.storage.upsert import dialect_insert, executemany, upsert_heat
 
 CAMERA_HEALTH_PREFIX = "camera_health:"
 """Settings key prefix of each camera's health report."""
+SPOOL_HEALTH_PREFIX = "spool_health:"
+"""Settings key prefix of each store's write report (`SpoolHealth`)."""
 
 __all__ = ["DEFAULT_HEAT_CELL_M", "STORE_CAMERA_ID", "WHOLE_FLOOR", "StoreDatabase", "open_database"]
 
@@ -239,6 +242,43 @@ class StoreDatabase:
                 data["last_error"],
             )
         return out
+
+    def set_spool_health(self, health: SpoolHealth) -> None:
+        """Record how a store's writes are going (one settings row per store)."""
+        value = json.dumps(
+            {
+                "reported_at": health.reported_at.isoformat(),
+                "waiting_batches": health.waiting_batches,
+                "waiting_bytes": health.waiting_bytes,
+                "dropped_points": health.dropped_points,
+                "last_outage_start": None if health.last_outage_start is None else health.last_outage_start.isoformat(),
+                "last_outage_s": health.last_outage_s,
+                "last_outage_error": health.last_outage_error,
+            }
+        )
+        row = {"key": f"{SPOOL_HEALTH_PREFIX}{health.store_id}", "value": value}
+        self._upsert(schema.settings, ["key"], row, f"save store {health.store_id!r} write health")
+
+    def spool_health(self, store_id: str) -> SpoolHealth | None:
+        """A store's latest write report, or None if no run reported one."""
+        table = schema.settings
+        rows = self._read(
+            sa.select(table.c.value).where(table.c.key == f"{SPOOL_HEALTH_PREFIX}{store_id}"), "read write health"
+        )
+        if not rows:
+            return None
+        data = json.loads(rows[0][0])
+        start = data["last_outage_start"]
+        return SpoolHealth(
+            store_id,
+            datetime.fromisoformat(data["reported_at"]),
+            int(data["waiting_batches"]),
+            int(data["waiting_bytes"]),
+            int(data["dropped_points"]),
+            None if start is None else datetime.fromisoformat(start),
+            data["last_outage_s"],
+            data["last_outage_error"],
+        )
 
     # ------------------------------------------------------------------ writes
 

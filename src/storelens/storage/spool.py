@@ -20,12 +20,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from storelens.errors import StorageError, StorelensError, first_line
 from storelens.storage.runs import RecordBatch
 
-__all__ = ["Spool", "SpoolSender", "SpoolStatus"]
+__all__ = ["Outage", "Spool", "SpoolSender", "SpoolStatus"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ RETRY_MAX_S = 30.0
 """Longest wait between attempts: a database back after an outage is written to within this."""
 REPORT_EVERY_S = 60.0
 """While the database stays down, how often the log says so again."""
+STATUS_EVERY_S = 5.0
+"""While the database takes writes, how often `SpoolSender` reports what waits (``on_status``)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -54,6 +57,15 @@ class SpoolStatus:
     batches: int
     bytes: int
     dropped_points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """The database's last unavailability to the sender: since when (UTC), how long, why."""
+
+    start: datetime
+    seconds: float
+    error: str
 
 
 class Spool:
@@ -148,8 +160,10 @@ class SpoolSender:
     Args:
         spool: Where the batches wait.
         write: Stores one batch (`StoreDatabase.write_batch`, under the run's database lock).
-        after_write: Called with each batch stored (the retention schedule); its storage
-            errors are logged, not fatal.
+        after_write: Called with each batch stored (the retention schedule).
+        on_status: Called after a write with what waits and the last outage: after the first
+            write, at the end of an outage, and every `STATUS_EVERY_S` (the Cameras page).
+        Storage errors of the last two are logged, not fatal.
     """
 
     def __init__(
@@ -157,10 +171,13 @@ class SpoolSender:
         spool: Spool,
         write: Callable[[RecordBatch], object],
         after_write: Callable[[RecordBatch], None] | None = None,
+        on_status: Callable[[SpoolStatus, Outage | None], None] | None = None,
     ) -> None:
         self.spool = spool
         self._write = write
         self._after_write = after_write
+        self._on_status = on_status
+        self.outage: Outage | None = None
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._abort = threading.Event()
@@ -194,7 +211,8 @@ class SpoolSender:
             self.error = err
 
     def _send_all(self) -> None:
-        wait_s, down_since, reported = RETRY_FIRST_S, None, 0.0
+        wait_s, down_since, reported, status_due = RETRY_FIRST_S, None, 0.0, 0.0
+        down_error = ""
         while not self._abort.is_set():
             item = self.spool.oldest()
             if item is None:
@@ -219,15 +237,23 @@ class SpoolSender:
                     )
                     reported = now
                 down_since = down_since if down_since is not None else now
+                down_error = first_line(err)
                 self._abort.wait(wait_s)
                 wait_s = min(2 * wait_s, RETRY_MAX_S)
                 continue
             self.spool.remove(spool_id)
+            now = time.monotonic()
             if down_since is not None:
-                logger.warning("database back after %.0f s; the spool is being sent", time.monotonic() - down_since)
-                down_since, wait_s = None, RETRY_FIRST_S
-            if self._after_write is not None:
-                try:
+                seconds = now - down_since
+                logger.warning("database back after %.0f s; the spool is being sent", seconds)
+                start = datetime.now(timezone.utc) - timedelta(seconds=seconds)
+                self.outage = Outage(start, seconds, down_error)
+                down_since, wait_s, status_due = None, RETRY_FIRST_S, 0.0
+            try:
+                if self._after_write is not None:
                     self._after_write(batch)
-                except StorelensError as err:
-                    logger.error("after writing batch %d: %s", batch.seq, first_line(err))
+                if self._on_status is not None and now >= status_due:
+                    status_due = now + STATUS_EVERY_S
+                    self._on_status(self.spool.status(), self.outage)
+            except StorelensError as err:
+                logger.error("after writing batch %d: %s", batch.seq, first_line(err))

@@ -7,7 +7,7 @@ from storage_helpers import T0, at, frames
 
 from storelens.analytics.records import Alert, LineCrossing, Visit, ZoneVisit
 from storelens.errors import StorageError
-from storelens.storage import open_database
+from storelens.storage import SpoolHealth, open_database
 from storelens.storage.runs import RecordBatch, RunInfo, live_run_id, recorded_run_id
 
 ALL = (at(-3600), at(3 * 3600))
@@ -112,3 +112,13 @@ def test_run_ids_name_the_store_cameras_and_start():
     assert recorded_run_id("s", ["a"], T0) != recorded_run_id("t", ["a"], T0)
     assert live_run_id() != live_run_id()
     assert 0 < recorded_run_id("s", ["a"], T0) < 2**62
+
+
+def test_write_health_is_kept_per_store(db_url):
+    health = SpoolHealth("shop", at(60), 3, 4096, 12, at(0), 42.5, "cannot write: connection refused")
+    with open_database(db_url) as db:
+        assert db.spool_health("shop") is None
+        db.set_spool_health(health)
+        db.set_spool_health(SpoolHealth("other", at(61), 0, 0))
+        assert db.spool_health("shop") == health
+        assert db.spool_health("other").last_outage_start is None

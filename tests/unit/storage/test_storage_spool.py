@@ -69,13 +69,17 @@ def test_sender_retries_a_failing_database_and_writes_in_order_once(tmp_path, mo
         written.append(batch.seq)
         up.set()
 
-    sender = SpoolSender(spool, write)
+    reports = []
+    sender = SpoolSender(spool, write, on_status=lambda status, outage: reports.append((status, outage)))
     for seq in (1, 2, 3):
         spool.put(_batch(seq))
         sender.notify()
     assert up.wait(5)
     left = sender.close(timeout_s=5)
     assert written == [1, 2, 3] and left.batches == 0
+    status, outage = reports[0]  # after the first write, which ended the outage
+    assert status.batches == 2 and outage.error == "cannot write batch: connection refused"
+    assert 0.02 < outage.seconds < 5
     assert "database unavailable (cannot write batch: connection refused)" in caplog.text
     assert "database back after" in caplog.text
 
