@@ -210,3 +210,12 @@ def test_partial_file_is_kept_with_accept_partial(
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "decoding failed at frame" in warnings[0], warnings
     assert (tmp_path / "out" / "annotated.mp4").exists()
+
+
+def test_run_keeps_a_partial_file_with_accept_partial(
+    capfd: pytest.CaptureFixture[str], no_detector: list[str], tmp_path: Path, store_of: Callable[[Path], Path]
+) -> None:
+    store = store_of(truncated_avi(tmp_path))
+    assert main(["run", str(store), "--db", f"sqlite:///{tmp_path}/s.db", "--accept-partial"]) == 0
+    out, _ = capfd.readouterr()
+    assert "door: " in out and "frames" in out

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-
 from factories import PG_URL  # noqa: F401 - re-exported for the storage tests
 
 from storelens.analytics.records import FloorPositions
