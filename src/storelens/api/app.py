@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -51,7 +52,26 @@ def _openapi_with_security(app: FastAPI) -> dict:
             for method, operation in operations.items():
                 if (method, path) != ("post", "/api/login"):
                     operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
+                for response in operation["responses"].values():
+                    events = response.get("content", {}).get("text/event-stream")
+                    if events is not None:
+                        _events_as_openapi_31(events)
     return app.openapi_schema
+
+
+def _events_as_openapi_31(media: dict) -> None:
+    """Make an event stream's media type valid OpenAPI 3.1, the version the schema declares.
+
+    FastAPI describes each event with ``itemSchema``, which only OpenAPI 3.2 has: it is kept as
+    the extension ``x-itemSchema``, the model declared for the response (what an event's data
+    holds) becomes its data's ``contentSchema``, and the body itself is a string.
+    """
+    item = media.pop("itemSchema")
+    model = media.pop("schema", None)
+    if model is not None:
+        item["properties"]["data"] = {"type": "string", "contentMediaType": "application/json", "contentSchema": model}
+    media["schema"] = {"type": "string"}
+    media["x-itemSchema"] = item
 
 
 def create_app(
@@ -95,9 +115,11 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
 
+    app.openapi = partial(_openapi_with_security, app)
+
     @app.get("/api/openapi.json", include_in_schema=False)
     async def openapi(_: Viewer) -> dict:
-        return _openapi_with_security(app)
+        return app.openapi()
 
     install_error_handlers(app)
     static = settings.static_dir is not None and settings.static_dir.is_dir()
