@@ -25,11 +25,13 @@ __all__ = [
     "MeOut",
     "NewTokenOut",
     "OccupancyOut",
+    "OutageOut",
     "PeakGrid",
     "PositionOut",
     "PositionsOut",
     "SirenIn",
     "SirenOut",
+    "StorageStatusOut",
     "StoreOut",
     "SummaryOut",
     "TokenIn",
@@ -111,6 +113,29 @@ class CameraStatusOut(BaseModel):
     last_frame_at: datetime | None = Field(None, description="Capture time of the newest frame analysed")
     frames_per_s: float | None = Field(None, description="Frames analysed per second by the current or last run")
     last_error: str | None = Field(None, description="Why the camera's run stopped, if it stopped on an error")
+
+
+class OutageOut(BaseModel):
+    start: datetime = Field(description="When the database became unavailable to the store's run")
+    seconds: float = Field(description="How long it stayed unavailable")
+    error: str = Field(description="Why, in one line")
+
+
+class StorageStatusOut(BaseModel):
+    database: str = Field(description="The database's URL, password masked")
+    status: str = Field(
+        description=(
+            "'up to date': nothing waited for the database at the last report; 'catching up': records waited "
+            "in the run's spool (the database was down or slow); 'no report': no run of this store reported yet"
+        )
+    )
+    reported_at: datetime | None = Field(
+        None, description="When the store's run last reported, after a write (while the database is down it cannot)"
+    )
+    waiting_batches: int = Field(0, description="Batches of records waiting in the run's spool for the database")
+    waiting_mb: float = Field(0.0, description="Their size in the spool, MiB")
+    dropped_points: int = Field(0, description="Positions the run dropped because its spool was full")
+    last_outage: OutageOut | None = Field(None, description="The database's last unavailability to the run")
 
 
 # ------------------------------------------------------------------ live

@@ -17,7 +17,8 @@ from storelens.api.context import ApiSettings
 from storelens.calibrate import check_image_path
 from storelens.config import load_config
 from storelens.errors import StorageError
-from storelens.storage import CameraHealth, open_database
+from storelens.runner import store_id_of
+from storelens.storage import CameraHealth, SpoolHealth, open_database
 
 
 @pytest.fixture
@@ -78,6 +79,32 @@ def test_camera_status_from_health_reports(viewer, db_url):
         db.set_camera_health(CameraHealth("door", NOW, NOW, 121, 4.9, "rtsp://door: connection refused"))
     (camera,) = viewer.get("/api/cameras").json()
     assert camera["status"] == "error" and camera["last_error"] == "rtsp://door: connection refused"
+
+
+def test_storage_status_from_the_runs_write_reports(viewer, db_url):
+    """No report until a run writes; then what waits in its spool, what it dropped, and the last outage."""
+    assert viewer.get("/api/storage").json() == {
+        "database": db_url,
+        "status": "no report",
+        "reported_at": None,
+        "waiting_batches": 0,
+        "waiting_mb": 0.0,
+        "dropped_points": 0,
+        "last_outage": None,
+    }
+    store_id = store_id_of(store_config())
+    down = NOW - timedelta(minutes=5)
+    with open_database(db_url) as db:  # as the run reports right after the database came back
+        db.set_spool_health(SpoolHealth(store_id, NOW, 12, 3 * 2**20, 40, down, 75.5, "database is locked"))
+    s = viewer.get("/api/storage").json()
+    assert s["status"] == "catching up" and s["reported_at"] == "2026-03-04T15:00:00Z"
+    assert (s["waiting_batches"], s["waiting_mb"], s["dropped_points"]) == (12, 3.0, 40)
+    assert s["last_outage"] == {"start": "2026-03-04T14:55:00Z", "seconds": 75.5, "error": "database is locked"}
+    with open_database(db_url) as db:
+        db.set_spool_health(SpoolHealth(store_id, NOW, 0, 0, 40, down, 75.5, "database is locked"))
+        db.set_spool_health(SpoolHealth("another-store", NOW, 9, 2**20))  # another store's run: not ours
+    s = viewer.get("/api/storage").json()
+    assert s["status"] == "up to date" and s["waiting_batches"] == 0 and s["last_outage"]["seconds"] == 75.5
 
 
 def test_camera_check_image_names_what_is_wrong(viewer):

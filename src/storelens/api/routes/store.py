@@ -1,4 +1,4 @@
-"""The store's layout from its config, its floor-plan image, and camera activity."""
+"""The store's layout from its config, its floor-plan image, camera activity, and how its writes go."""
 
 from __future__ import annotations
 
@@ -8,8 +8,17 @@ from fastapi.responses import FileResponse
 from storelens.api.auth import Viewer
 from storelens.api.params import Ctx
 from storelens.api.positions import STALE_US
-from storelens.api.schemas import CameraOut, CameraStatusOut, LineOut, StoreOut, ZoneOut
+from storelens.api.schemas import (
+    CameraOut,
+    CameraStatusOut,
+    LineOut,
+    OutageOut,
+    StorageStatusOut,
+    StoreOut,
+    ZoneOut,
+)
 from storelens.errors import CalibrationError, SourceError
+from storelens.runner import store_id_of
 from storelens.storage.times import SECOND_US, from_us, to_us
 
 HEALTH_FRESH_US = 30 * SECOND_US
@@ -96,6 +105,30 @@ def cameras(_: Viewer, ctx: Ctx) -> list[CameraStatusOut]:
             )
         )
     return out
+
+
+@router.get("/storage", response_model=StorageStatusOut, summary="The database, and how the store's run writes to it")
+def storage(_: Viewer, ctx: Ctx) -> StorageStatusOut:
+    """From the run's last write report: what waits in its spool (the outbox on the box's disk that
+    keeps records while the database is down) and the database's last outage."""
+    health = ctx.db.spool_health(store_id_of(ctx.config))
+    if health is None:
+        return StorageStatusOut(database=ctx.db.url, status="no report")
+    tz = ctx.config.tz
+    outage = None
+    if health.last_outage_start is not None:
+        outage = OutageOut(
+            start=health.last_outage_start.astimezone(tz), seconds=health.last_outage_s, error=health.last_outage_error
+        )
+    return StorageStatusOut(
+        database=ctx.db.url,
+        status="catching up" if health.waiting_batches else "up to date",
+        reported_at=health.reported_at.astimezone(tz),
+        waiting_batches=health.waiting_batches,
+        waiting_mb=round(health.waiting_bytes / 2**20, 3),
+        dropped_points=health.dropped_points,
+        last_outage=outage,
+    )
 
 
 @router.get(
