@@ -22,7 +22,7 @@ from storelens.api.accounts import AccountStore
 from storelens.api.app import create_app
 from storelens.api.context import ApiSettings
 from storelens.config import StoreConfig
-from storelens.storage import CameraInfo, StoreDatabase, StoreInfo, open_database
+from storelens.storage import CameraInfo, SpoolHealth, StoreDatabase, StoreInfo, open_database
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 """A Wednesday, 15:00 in London (GMT in March: local time = UTC)."""
@@ -95,7 +95,8 @@ def _walk(rng: random.Random, stops: list[tuple[float, float]], start: datetime,
 
 def fill(db: StoreDatabase, config: StoreConfig, seed: int = 7) -> None:
     """Two weeks of crossings and zone visits (today up to 15:00), today's walks on the floor,
-    three alerts (one acknowledged), and the people of :data:`LIVE_PEOPLE` in view a second ago."""
+    three alerts (one acknowledged), the people of :data:`LIVE_PEOPLE` in view a second ago, and
+    a run's write report: catching up after a 75 s database outage that filled its spool."""
     rng = random.Random(seed)
     db.upsert_store(StoreInfo("corner-shop", config.name, config.timezone))
     db.upsert_camera(CameraInfo("door", "Door", "door.mp4", 10.0, "corner-shop"))
@@ -146,6 +147,9 @@ def fill(db: StoreDatabase, config: StoreConfig, seed: int = 7) -> None:
         ]
     )
     db.acknowledge_alert(stock_id)
+    outage = NOW - timedelta(minutes=20)
+    report = SpoolHealth("corner-shop", NOW - timedelta(seconds=2), 3, 700_000, 40, outage, 75.0, "database is locked")
+    db.set_spool_health(report)
 
 
 def add_live_people(db: StoreDatabase, at: datetime, moved_m: float = 0.0, extra=()) -> None:

@@ -206,6 +206,11 @@ def check_page(page, name: str) -> None:
     elif name == "cameras":
         expect(page.locator("#cameras-table tbody tr")).to_have_count(2)
         expect(page.locator("#cameras-table tr[data-camera=door] .badge")).to_have_text("online")
+        storage = page.locator("#storage-card")
+        expect(storage.locator(".badge")).to_have_text("catching up")
+        expect(storage).to_contain_text("3 batches (0.7 MB)")
+        expect(storage).to_contain_text("Wed 4 Mar, 14:40:00 for 1 min 15 s (database is locked)")
+        expect(storage.locator(".notice-warn")).to_contain_text("40 positions were dropped")
 
 
 @pytest.mark.parametrize("size", ["1280x800", "390x844"])

@@ -31,7 +31,7 @@ export function setChildren(el, ...children) {
   return el;
 }
 
-/** A message box: kind is 'info', 'empty', 'error' or 'loading'. */
+/** A message box: kind is 'info', 'empty', 'warn', 'error' or 'loading'. */
 export function notice(kind, text) {
   return h('p', {class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status'}, text);
 }

@@ -1,17 +1,42 @@
-// Cameras: each camera's status from GET /api/cameras (refreshed every 5 s while shown), with
-// its calibration from the store config.
+// Cameras: each camera's status from GET /api/cameras, with its calibration from the store
+// config, and how the run's writes to the database go from GET /api/storage (both refreshed
+// every 5 s while shown).
 
 import {api} from '../api.js';
-import {fmtDuration, h, notice, setChildren} from '../util.js';
+import {fmtDuration, fmtInt, h, notice, setChildren} from '../util.js';
 
 const REFRESH_MS = 5000;
 const STATUS_TEXT = {active: 'online', quiet: 'quiet', error: 'error', 'no data': 'no data'};
+const STORAGE_BADGE = {'up to date': 'status-active', 'catching up': 'status-quiet', 'no report': 'status-no-data'};
+
+/** The "Database writes" facts: what waits in the run's spool, what it dropped, the last outage. */
+function storageFacts(s, fmt) {
+  const fact = (label, ...value) => [h('dt', {}, label), h('dd', {}, ...value)];
+  const outage = s.last_outage;
+  const mb = s.waiting_mb > 0 && s.waiting_mb < 0.1 ? '< 0.1' : s.waiting_mb.toFixed(1);
+  return [
+    s.dropped_points > 0 ? notice('warn', `${fmtInt(s.dropped_points)} positions were dropped: the spool on this box `
+      + 'was full (visits, counts and alerts were kept).') : null,
+    h('dl', {class: 'facts'},
+      fact('Status', h('span', {class: `badge ${STORAGE_BADGE[s.status] || ''}`}, s.status),
+        s.reported_at ? null : h('span', {class: 'muted small'}, ' no run of this store has reported its writes yet')),
+      s.reported_at ? [
+        fact('Last report', fmt.full(s.reported_at)),
+        fact('Waiting', s.waiting_batches
+          ? `${fmtInt(s.waiting_batches)} batch${s.waiting_batches === 1 ? '' : 'es'} (${mb} MB)` : 'nothing'),
+        fact('Last outage', outage
+          ? `${fmt.full(outage.start)} for ${fmtDuration(outage.seconds)} (${outage.error})` : 'no outage recorded'),
+      ] : null,
+      fact('Database', h('code', {}, s.database))),
+  ];
+}
 
 export function createCamerasPage(app) {
   const {store, fmt} = app;
   const calibrated = new Map(store.cameras.map((c) => [c.id, c]));
   const message = h('div', {id: 'cameras-message'});
   const tableBox = h('div', {});
+  const storageBox = h('div', {});
   const updated = h('span', {class: 'muted small'});
   let timer = 0;
 
@@ -21,9 +46,22 @@ export function createCamerasPage(app) {
     h('div', {class: 'card'}, tableBox,
       h('p', {class: 'muted small'},
         '"Online": the camera\'s run reported in the last 30 s (or people were seen in the last minute). ',
-        '"Quiet": nobody seen for a minute and no report. "Error": the run stopped; the reason is shown.')));
+        '"Quiet": nobody seen for a minute and no report. "Error": the run stopped; the reason is shown.')),
+    h('div', {class: 'card', id: 'storage-card'}, h('h2', {}, 'Database writes'), storageBox,
+      h('p', {class: 'muted small'},
+        'The run keeps its records in a spool on this box until the database has them: while the database is ',
+        'down they wait there and nothing is lost. The run reports after writes: during an outage the last report stays.')));
+
+  async function loadStorage() {
+    try {
+      setChildren(storageBox, storageFacts(await api('/api/storage'), fmt));
+    } catch (err) {
+      setChildren(storageBox, notice('error', `Cannot load the database status: ${err.message}.`));
+    }
+  }
 
   async function load() {
+    loadStorage();
     try {
       const cams = await api('/api/cameras');
       setChildren(message);
