@@ -71,6 +71,7 @@ def run_demo(options: DemoOptions) -> int:
         seed=options.seed,
         profile=demo_profile(),
         live=True,
+        keep_config=True,
     )
     config_path = scenario.config_path
     with open_store_database(scenario.config) as db:
@@ -87,8 +88,9 @@ def run_demo(options: DemoOptions) -> int:
                 from storelens.api.server import serve
 
                 serve(scenario.config, config_path, host=options.host, port=options.port)
-            else:
+            else:  # no dashboard: the feed and the history are what the run is for
                 live.join()
+                history.join()
         except KeyboardInterrupt:
             pass
         finally:

@@ -170,7 +170,8 @@ def recording(
         def write(batch: RecordBatch) -> None:
             with lock:
                 stored = db.write_batch(batch)
-            run.positions += stored or 0
+            if batch.run_id == info.run_id:  # the spool may hold an earlier run's leftovers too
+                run.positions += stored or 0
 
         def after_write(batch: RecordBatch) -> None:
             last = batch.last_ts

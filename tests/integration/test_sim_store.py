@@ -71,6 +71,39 @@ def test_demo_starts_fills_and_stops_on_a_clean_folder(tmp_path):
     assert positions > 0  # the staff at the till are seen from the first frame
 
 
+def test_demo_restarted_three_times_stores_its_history_once_and_keeps_the_users_config(tmp_path):
+    """History days already written are skipped (a day cut short is written again, replacing it), and
+    the folder's store.yaml, edited by the user, is used rather than written afresh."""
+    command = [sys.executable, "-m", "storelens.cli", "demo", "--dir", str(tmp_path), "--no-serve", "--days", "1",
+               "--hours", "0.002", "--cameras", "2"]
+
+    def history() -> list[tuple]:
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'storelens.db'}")
+        with engine.connect() as conn:
+            day = conn.execute(sa.text("select min(start_us) from runs where live = 0")).scalar()
+            rows = {
+                table: conn.execute(sa.text(f"select count(*) from {table} where run_id in "
+                                            "(select run_id from runs where live = 0)")).scalar()
+                for table in ("line_crossings", "visits", "zone_visits", "positions")
+            }
+        engine.dispose()
+        return day, rows
+
+    first = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    once = history()
+    assert once[1]["line_crossings"] > 100
+    config = tmp_path / "store.yaml"
+    edited = config.read_text() + "# the manager's note\n"
+    config.write_text(edited)
+    for _ in range(2):
+        again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr
+        assert "written (" not in again.stdout  # no history day written again
+    assert history() == once
+    assert config.read_text() == edited
+
+
 def test_a_stopped_live_scenario_ends_cameras_opened_after_the_stop(tmp_path):
     scenario = make_scenario(tmp_path, n_cameras=2, start=START, duration_s=30, live=True)
     scenario.stop()  # e.g. Ctrl-C in `storelens demo` before the feed's threads opened their cameras

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from storelens.analytics import FloorPositions, StoreAnalytics
@@ -35,6 +35,9 @@ HISTORY_FPS = 1.0
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
+DAY_DONE_WITHIN = timedelta(minutes=2)
+"""A day whose run stored records this close to closing time was written whole (a day cut short
+by a stop is written again, replacing what it had)."""
 HISTORY_WRITE_EVERY_S = 300.0
 """Stream time between database writes of a past day (few, large transactions)."""
 
@@ -72,6 +75,9 @@ def fill_history(
         seed: Base seed; day ``d`` uses ``seed + ordinal``, so a day is the same on every run.
         profile: Traffic; None: the default shop.
         on_day: Called after each day is written (progress).
+
+    A day written whole before is skipped; one cut short (the demo stopped) is written again,
+    replacing what it had (see `storelens.storage.runs`).
     """
     tz = ZoneInfo(store.timezone)
     spec = analytics_spec(config)
@@ -84,12 +90,16 @@ def fill_history(
         start, end = datetime.combine(day, opens, tz), datetime.combine(day, closes, tz)
         if end <= start:
             continue
+        store_id = store_id_of(config)
+        info = RunInfo(recorded_run_id(store_id, [STORE_CAMERA_ID], start), store_id, (STORE_CAMERA_ID,), False, start)
+        reached = db.run_reached(info.run_id)
+        if reached is not None and reached >= end - DAY_DONE_WITHIN:
+            logger.info("history %s: already written", day)
+            continue
         log = simulate_people(
             store, start, (end - start).total_seconds(), fps=HISTORY_FPS, seed=seed + day.toordinal(), profile=profile
         )
         run = CameraRun(STORE_CAMERA_ID)
-        store_id = store_id_of(config)
-        info = RunInfo(recorded_run_id(store_id, [STORE_CAMERA_ID], start), store_id, (STORE_CAMERA_ID,), False, start)
         lock = threading.Lock()
         with recording(db, info, config.storage, lock, run, HISTORY_WRITE_EVERY_S, purge=False) as writer:
             analytics = StoreAnalytics(spec, STORE_CAMERA_ID)

@@ -30,7 +30,7 @@ from storelens.sim.layout import SimStore, build_store
 from storelens.sim.people import simulate_people
 from storelens.sim.people_log import PeopleLog
 from storelens.sim.source import SimSource
-from storelens.sim.store_config import write_store_config
+from storelens.sim.store_config import CONFIG_NAME, write_store_config
 from storelens.storage import StoreDatabase
 
 __all__ = ["Scenario", "busy_hour_start", "make_scenario"]
@@ -156,6 +156,7 @@ def make_scenario(
     profile: TrafficProfile | None = None,
     fps: float = 5.0,
     live: bool = False,
+    keep_config: bool = False,
 ) -> Scenario:
     """Build the store, simulate its people and write its config (and floor plan) to ``directory``.
 
@@ -168,13 +169,23 @@ def make_scenario(
         profile: Traffic by weekday and hour; None: the default shop.
         fps: Frame rate of the simulation and its cameras.
         live: Cameras pace frames to the wall clock.
+        keep_config: Use ``store.yaml`` (and its plan) if the folder has one, with the user's
+            edits, instead of writing them afresh.
     """
     profile = profile or TrafficProfile()
     store = build_store(n_cameras)
     if start is None:
         start = busy_hour_start(store, profile, datetime.now(ZoneInfo("UTC")))
     directory.mkdir(parents=True, exist_ok=True)
-    path = write_store_config(store, directory)
+    path = directory / CONFIG_NAME
+    if not (keep_config and path.exists()):
+        path = write_store_config(store, directory)
+    config = load_config(path)
+    if set(config.cameras) != set(store.cameras):
+        raise ConfigError(
+            f"{path} describes cameras {', '.join(config.cameras)}, but a {n_cameras}-camera simulated shop has "
+            f"{', '.join(store.cameras)}: use another folder, or remove that store.yaml to have it written again"
+        )
     log = simulate_people(store, start, duration_s, fps=fps, seed=seed, profile=profile)
     detector = SimDetector(log, store.cameras, seed=seed)
-    return Scenario(store, load_config(path), path, log, detector, live)
+    return Scenario(store, config, path, log, detector, live)

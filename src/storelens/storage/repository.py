@@ -379,6 +379,13 @@ class StoreDatabase:
             logger.info("run %d was stored before: replaced its %d records", run.run_id, removed)
         return removed
 
+    def run_reached(self, run_id: int) -> datetime | None:
+        """The newest stream time a run has stored, or None if it never began: whether an earlier
+        run of the same video (or simulated day) got to its end."""
+        table = schema.runs
+        rows = self._read(sa.select(table.c.last_us).where(table.c.run_id == run_id), "read a run")
+        return from_us(rows[0][0]) if rows else None
+
     def write_batch(self, batch: RecordBatch) -> int | None:
         """Store one batch of a run in one transaction, unless it was stored already.
 
@@ -394,7 +401,11 @@ class StoreDatabase:
         runs = schema.runs
         action = f"write batch {batch.seq} of run {batch.run_id}"
         with storage_errors(self._url, action, pending=len(batch)), self._write() as conn:
-            applied = conn.execute(sa.select(runs.c.applied_seq).where(runs.c.run_id == batch.run_id)).scalar()
+            # FOR UPDATE: two senders sharing a spool (the demo's history and live feed) may both
+            # try a batch; the second waits here and then sees it applied (SQLite locks at BEGIN)
+            applied = conn.execute(
+                sa.select(runs.c.applied_seq).where(runs.c.run_id == batch.run_id).with_for_update()
+            ).scalar()
             if applied is None:
                 raise StorageError(f"cannot {action} in {self.url}: the run was never begun (begin_run)")
             fresh = batch.seq > applied
