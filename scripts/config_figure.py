@@ -11,11 +11,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import cv2  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Polygon  # noqa: E402
-
-import cv2  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "config-floor.png"
 OUTLINE = np.array([[0, 0], [8, 0], [8, 6], [0, 6]], float)

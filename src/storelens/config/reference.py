@@ -119,10 +119,9 @@ def _default(field: FieldInfo) -> str:
 
 
 def _description(field: FieldInfo) -> str:
-    text = " ".join(part for part in (field.title, field.description) if part)
     title, description = field.title or "", field.description or ""
-    text = f"**{title}.** {description}" if title and description else text
-    bounds = [fmt.format(getattr(m, attr)) for m in field.metadata for kind, attr, fmt in _BOUNDS if isinstance(m, kind)]
+    text = f"**{title}.** {description}" if title and description else title or description
+    bounds = [fmt.format(getattr(m, a)) for m in field.metadata for kind, a, fmt in _BOUNDS if isinstance(m, kind)]
     unit = "characters" if _type_name(field.annotation) == "text" else "items"
     bounds += [f"at least {m.min_length} {unit}" for m in field.metadata if isinstance(m, MinLen)]
     return text + (f" ({', '.join(bounds)})" if bounds else "")
