@@ -1,4 +1,9 @@
-"""The ``storelens`` command line."""
+"""storelens: store analytics from CCTV cameras (visitor counts, paths, dwell, heatmaps, alerts).
+
+Try `storelens demo` first: a simulated shop with a week of history on the dashboard. Then point a
+store config at your cameras: `storelens calibrate`, `run`, `stats`, `heatmap` and `serve`.
+`storelens COMMAND --help` describes each command with an example.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ import argparse
 import json
 import logging
 import math
+import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import NoReturn
 
@@ -182,7 +188,33 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=_db_url, help="database URL (default: SQLite in the output folder, emptied first)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_eval_sim)
+    _describe(sub)
     return parser
+
+
+EXAMPLES = {
+    "track": "storelens track video.mp4 -o out/",
+    "eval": "storelens eval --video PETS09/video.avi --gt PETS09/gt/gt.txt --fps 7",
+    "run": "storelens run store.yaml --start 2026-11-20T10:00",
+    "stats": "storelens stats store.yaml --from 2026-11-20 --to 2026-11-21",
+    "heatmap": "storelens heatmap store.yaml -o heatmap.png",
+    "calibrate": "storelens calibrate store.yaml -o out/",
+    "serve": "storelens serve store.yaml --port 8080",
+    "user": "storelens user add alice --role manager -c store.yaml",
+    "token": "storelens token create pos-export --user alice -c store.yaml",
+    "demo": "storelens demo --dir demo/",
+    "eval-sim": "storelens eval-sim --cameras 4 --hours 0.25",
+}
+"""One example per command, shown by its --help."""
+
+
+def _describe(sub: argparse._SubParsersAction) -> None:
+    """Give each command's --help its one-line summary as a description and an example."""
+    summaries = {action.dest: action.help for action in sub._choices_actions}
+    for name, p in sub.choices.items():
+        p.description = summaries.get(name)
+        p.epilog = f"example:\n  {EXAMPLES[name]}"
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def _account_command(name: str):
@@ -249,10 +281,16 @@ def _add_account_parsers(sub) -> None:
 
 def _utc(text: str) -> datetime:
     """An ISO time; without a zone it is taken as UTC."""
+    value = _local(text)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _local(text: str) -> datetime:
+    """An ISO time, left without a zone if it names none (the store's zone is applied later)."""
     try:
         value = datetime.fromisoformat(text)
-        value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        in_range = TIME_RANGE[0] <= value < TIME_RANGE[1]
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        in_range = TIME_RANGE[0] <= aware < TIME_RANGE[1]
     except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(f"not an ISO date/time: {text!r} (e.g. 2026-11-22T09:00)") from None
     if not in_range:
@@ -262,8 +300,11 @@ def _utc(text: str) -> datetime:
 
 
 def _add_range_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="start", type=_utc, help="start, ISO time (UTC unless a zone is given)")
-    p.add_argument("--to", dest="end", type=_utc, help="end, ISO time (default: now)")
+    p.add_argument(
+        "--from", dest="start", type=_local, help="start, ISO time in the store's time zone unless one is given "
+        "(default: today's midnight there)"
+    )
+    p.add_argument("--to", dest="end", type=_local, help="end, ISO time likewise (default: now)")
     p.add_argument("--db", type=_db_url, help="database URL instead of the config's storage.url")
 
 
@@ -273,9 +314,14 @@ def _database(args: argparse.Namespace, config):
     return open_store_database(config, args.db)
 
 
-def _range(args: argparse.Namespace) -> tuple[datetime, datetime]:
-    end = args.end or datetime.now(timezone.utc)
-    start = args.start or datetime(1970, 1, 1, tzinfo=timezone.utc)
+def _range(args: argparse.Namespace, tz: tzinfo) -> tuple[datetime, datetime]:
+    """--from / --to in the store's time zone unless they name one; default: today so far."""
+    now = datetime.now(tz)
+    end = now if args.end is None else args.end if args.end.tzinfo else args.end.replace(tzinfo=tz)
+    if args.start is None:
+        start = end.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    else:
+        start = args.start if args.start.tzinfo else args.start.replace(tzinfo=tz)
     if start >= end:
         raise ConfigError(f"--from {start.isoformat()} is not before --to {end.isoformat()}")
     return start, end
@@ -335,7 +381,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     from storelens.reports import store_stats
 
     config = load_config(args.config)
-    start, end = _range(args)
+    start, end = _range(args, config.tz)
     with _database(args, config) as db:
         stats = store_stats(config, db, start, end)
     print(json.dumps(stats.to_dict()) if args.json else stats.to_text())
@@ -347,7 +393,7 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     from storelens.reports import write_heatmap_png
 
     config = load_config(args.config)
-    start, end = _range(args)
+    start, end = _range(args, config.tz)
     with _database(args, config) as db:
         path, seconds = write_heatmap_png(config, db, start, end, args.out, camera=args.camera, flow=not args.no_flow)
     print(f"wrote {path} ({seconds:.0f} person-seconds)")
@@ -519,6 +565,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("storelens: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `storelens stats ... | head`: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shlex
+import shutil
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -134,7 +137,18 @@ def _day_done(day) -> None:
     print(f"storelens demo: history {day.day:%a %d %b} written ({day.people} people, {day.crossings} line crossings)")
 
 
+def _command() -> str:
+    """How to call storelens as this process was called: the printed commands run as printed,
+    also when the virtual environment is not activated."""
+    found = shutil.which("storelens")
+    here = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    if here is not None and here.name == "storelens" and (found is None or Path(found).resolve() != here):
+        return shlex.quote(str(here))
+    return "storelens" if found else f"{shlex.quote(sys.executable)} -m storelens.cli"
+
+
 def _print_where_to_look(options: DemoOptions, config_path: Path, url: str, password: str | None) -> None:
+    cmd, config = _command(), shlex.quote(str(config_path))
     lines = [
         "",
         f"  store config : {config_path}",
@@ -145,12 +159,15 @@ def _print_where_to_look(options: DemoOptions, config_path: Path, url: str, pass
     if options.serve:
         lines.append(f"  dashboard    : http://{options.host}:{options.port}/")
     if password is not None:
-        lines.append(f"  log in as    : {DEMO_ADMIN} / {password}   (shown once; `storelens user passwd` changes it)")
+        lines.append(
+            f"  log in as    : {DEMO_ADMIN} / {password}   (shown once; `{cmd} user passwd -c {config} {DEMO_ADMIN}` "
+            "changes it)"
+        )
     else:
-        lines.append("  log in as    : the users already in this database (`storelens user list -c CONFIG`)")
+        lines.append(f"  log in as    : the users already in this database (`{cmd} user list -c {config}`)")
     lines += [
-        f"  counts       : storelens stats {config_path}",
-        f"  heatmap      : storelens heatmap {config_path} -o heatmap.png",
+        f"  counts       : {cmd} stats {config}",
+        f"  heatmap      : {cmd} heatmap {config} -o heatmap.png",
         "",
     ]
     print("\n".join(lines), flush=True)
