@@ -36,7 +36,7 @@ from storelens.detect import Detector, make_detector
 from storelens.errors import CalibrationError, ConfigError, SourceError, StorageError
 from storelens.geometry import FloorMapper, HomographyCalibration, PinholeCamera, ReprojectionError, load_opencv_cameras
 from storelens.geometry.homography import MIN_POINTS
-from storelens.render import blur_heads
+from storelens.render import anonymise
 from storelens.sources import open_source
 from storelens.types import Frame
 
@@ -423,9 +423,9 @@ def _calibrate_camera(
     error_m, error_px = _errors(mapper, landmarks) if mapper is not None else (None, None)
     method = "none" if camera.calibration is None else camera.calibration.kind
     frame = _first_frame(camera_id, camera)
-    # Privacy first: heads are pixelated before anything else touches the frame.
+    # Privacy first: people are anonymised before anything else touches the frame.
     people = detector(frame).xyxy_px
-    image = blur_heads(frame.image, people)
+    image = anonymise(frame.image, people, mode=camera.privacy)
     path = check_image_path(out_dir, camera_id)
     report = CalibrationReport(camera_id, method, error_m, error_px, path, len(people))
     _check_image(image, config, camera_id, mapper, landmarks, report.finding())
@@ -446,8 +446,8 @@ def run_calibrate(
     """Build every (or one) camera's floor mapping, measure it, and write a check image.
 
     For each camera: the mapping from its calibration; the landmark error (fitted pairs of a
-    homography, check points of a camera model, else none); one frame with heads pixelated,
-    the 1 m floor grid, outline, zones, lines and landmarks drawn on it, written to
+    homography, check points of a camera model, else none); one frame anonymised as the
+    camera's ``privacy`` says, the 1 m floor grid, outline, zones, lines and landmarks drawn on it, written to
     ``<out_dir>/calibration_<camera>.png``. An uncalibrated camera gets a pixel ruler
     instead, to read landmark pixels from.
 

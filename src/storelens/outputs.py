@@ -6,10 +6,12 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from storelens.errors import StorageError
 from storelens.eval.motio import format_mot, tracks_to_mot, write_mot
 from storelens.pipeline import TrackingRun
-from storelens.render import TrackAnnotator, VideoWriterSink, blur_heads
+from storelens.render import PrivacyMode, TrackAnnotator, VideoWriterSink, anonymise
 from storelens.sources.base import FrameSource
 from storelens.types import Detections
 
@@ -77,25 +79,28 @@ def write_summary(summary: dict[str, object], path: Path) -> Path:
     return path
 
 
-def write_annotated_video(run: TrackingRun, source: FrameSource, path: Path, fps: float) -> Path:
+def write_annotated_video(
+    run: TrackingRun, source: FrameSource, path: Path, fps: float, *, privacy: PrivacyMode = "heads"
+) -> Path:
     """Draw the final tracks onto a second pass over the source.
 
     The tracks are only final after the whole clip (gaps filled, short tracks dropped), so the
     video is drawn afterwards from a fresh read of the same frames, up to the last one tracked
-    (a partial file is not read into its damage twice). Heads are blurred for every box the
-    detector found, tracked or not: no face is ever written.
+    (a partial file is not read into its damage twice). People are anonymised (``privacy``) for
+    every box the detector found and every final track, confirmed or not: no face is ever written.
     """
     tracks = {d.frame_index: d for d in run.tracks}
     raw = {d.frame_index: d for d in run.detections}
     last = max(tracks, default=-1)
-    annotator = TrackAnnotator()
+    annotator = TrackAnnotator(privacy=privacy)
     sink: VideoWriterSink | None = None
     try:
         for frame in source:
             if frame.index in tracks:
                 if sink is None:
                     sink = VideoWriterSink(path, fps=fps, resolution_wh=frame.resolution_wh)
-                blurred = replace(frame, image=blur_heads(frame.image, raw[frame.index].xyxy_px))
+                boxes = np.concatenate([raw[frame.index].xyxy_px, tracks[frame.index].xyxy_px])
+                blurred = replace(frame, image=anonymise(frame.image, boxes, mode=privacy))
                 sink.write(annotator.draw(blurred, tracks[frame.index]))
             if frame.index >= last:
                 break

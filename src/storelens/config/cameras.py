@@ -214,6 +214,15 @@ class CameraConfig(StorelensModel):
             "only and adds nothing to floor analytics"
         ),
     )
+    privacy: Literal["heads", "silhouette"] = Field(
+        "heads",
+        title="Privacy",
+        description=(
+            "What every image storelens shows of this camera hides (check images, snapshots): "
+            "`heads` pixelates each person's head; `silhouette` fills each whole person, for "
+            "sites where clothes and build must not be seen either"
+        ),
+    )
 
     @model_validator(mode="after")
     def _check_rates(self) -> Self:

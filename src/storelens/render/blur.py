@@ -1,104 +1,142 @@
 """Privacy: make faces unrecognisable before any frame is shown or saved.
 
 Rule: nothing storelens outputs that shows camera pixels may show a face. The detector gives
-person boxes, not faces, so the head is taken as the top part of each box, enlarged so that
-a box cut a little low or a tilted head is still covered, and pixelated into a few coarse
-blocks. Pixelation with blocks this large (a handful across a whole person) removes the
-detail face recognition needs, and costs two small resizes per person.
+person boxes, not faces, so each box's head is estimated from the box: at its top, as wide as a
+head can be for a box of that size (a share of the box's width, and of its height when the box
+holds a whole upright person), with a margin for the head's sway off the box's centre line. A
+box cut by the frame's bottom edge (someone entering close to the lens) has no meaningful height,
+so only its width sizes the head; a box cut by a side edge lets the region reach that edge, where
+the rest of the head may be. No region exceeds a plausible head, so a huge or misshapen box hides
+a head-sized patch at most, not a band across the scene.
+
+``privacy: silhouette`` hides each whole person box instead, filled with its mean colour.
+Pixelation into a handful of blocks across a head removes the detail face recognition needs.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import cv2
 import numpy as np
 
-__all__ = ["BLOCKS_ACROSS", "HEAD_FRACTION", "MARGIN_FRACTION", "blur_heads", "head_regions_px"]
+__all__ = [
+    "BLOCKS_ACROSS",
+    "PrivacyMode",
+    "anonymise",
+    "head_regions_px",
+    "privacy_regions_px",
+]
 
-HEAD_FRACTION = 0.22
-"""Share of a standing person's box height, from the top, that holds the head and neck."""
+PrivacyMode = Literal["heads", "silhouette"]
+"""``heads``: pixelate each person's head; ``silhouette``: fill each whole person box."""
 
-MARGIN_FRACTION = 0.15
-"""Enlargement of the head region on every side, as a share of its width and height."""
+HEAD_OF_BOX_WIDTH = 0.42
+"""Widest a head can be as a share of its person box's width (a box cut at the shoulders)."""
+
+HEAD_OF_BOX_HEIGHT = 0.16
+"""Widest a head can be as a share of the box's height, for a box holding a whole upright person."""
+
+HEAD_ASPECT = 1.2
+"""Head height over head width, hair to chin."""
+
+MAX_HEAD_OF_FRAME = 0.35
+"""No head is taller than this share of the frame height (someone right in front of the lens)."""
+
+MARGIN_X = 0.5
+"""Region enlargement left and right, as a share of the head width: heads sway off the box centre."""
+
+MARGIN_X_CUT_BELOW = 0.2
+"""The same for a box cut by the bottom edge: close to the lens, the box hugs head and shoulders."""
+
+MARGIN_TOP = 0.2
+"""Region enlargement above the box top, as a share of the head height (boxes cut the hair)."""
+
+MARGIN_BOTTOM = 0.2
+"""Region enlargement below the chin estimate, as a share of the head height."""
+
+EDGE_PX = 2
+"""A box within this many pixels of the frame's edge is taken as cut by it."""
 
 BLOCKS_ACROSS = 6
-"""Pixelation blocks across the width of a head region (which spans the whole box width)."""
+"""Pixelation blocks across the width of a head region."""
 
 
-def head_regions_px(
-    xyxy_px: np.ndarray,
-    image_wh: tuple[int, int],
-    *,
-    head_fraction: float = HEAD_FRACTION,
-    margin_fraction: float = MARGIN_FRACTION,
-) -> np.ndarray:
-    """Head rectangles of person boxes, enlarged and clipped to the image.
+def _boxes(xyxy_px: np.ndarray) -> np.ndarray:
+    boxes = np.asarray(xyxy_px, dtype=np.float32).reshape(-1, 4)
+    return boxes[np.isfinite(boxes).all(axis=1)]
+
+
+def _clip_regions(regions: np.ndarray, image_wh: tuple[int, int]) -> np.ndarray:
+    width, height = image_wh
+    regions = np.clip(np.round(regions), 0, [width, height, width, height]).astype(np.int32).reshape(-1, 4)
+    keep = (regions[:, 2] > regions[:, 0]) & (regions[:, 3] > regions[:, 1])
+    return regions[keep]
+
+
+def head_regions_px(xyxy_px: np.ndarray, image_wh: tuple[int, int]) -> np.ndarray:
+    """Head regions of person boxes, with margins, clipped to the image.
 
     Args:
         xyxy_px: (n, 4) float person boxes (x1, y1, x2, y2) in pixels.
         image_wh: (width, height) of the image in pixels.
-        head_fraction: Share of the box height, from its top, taken as the head.
-        margin_fraction: Enlargement on each side, as a share of the region's size.
 
     Returns:
         (m, 4) int32 regions (x1, y1, x2, y2), half-open pixel ranges, one per box that is
         finite and overlaps the image (m <= n).
     """
-    boxes = np.asarray(xyxy_px, dtype=np.float32).reshape(-1, 4)
-    boxes = boxes[np.isfinite(boxes).all(axis=1)]
-    x1, y1, x2, y2 = boxes.T
-    head_h = (y2 - y1) * head_fraction
-    margin_x = (x2 - x1) * margin_fraction
-    margin_y = head_h * margin_fraction
-    regions = np.stack(
-        [
-            np.floor(x1 - margin_x),
-            np.floor(y1 - margin_y),
-            np.ceil(x2 + margin_x),
-            np.ceil(y1 + head_h + margin_y),
-        ],
-        axis=1,
-    )
     width, height = image_wh
-    regions = np.clip(regions, 0, [width, height, width, height]).astype(np.int32)
-    keep = (regions[:, 2] > regions[:, 0]) & (regions[:, 3] > regions[:, 1])
-    return regions[keep]
+    # What a box says about a head is what it shows: measure it inside the frame.
+    x1, y1, x2, y2 = np.clip(_boxes(xyxy_px), 0, [width, height, width, height]).T
+    cut_below = y2 >= height - EDGE_PX
+    head_w = np.minimum(HEAD_OF_BOX_WIDTH * (x2 - x1), np.where(cut_below, np.inf, HEAD_OF_BOX_HEIGHT * (y2 - y1)))
+    head_w = np.minimum(head_w, MAX_HEAD_OF_FRAME * height / HEAD_ASPECT)
+    head_h = HEAD_ASPECT * head_w
+    centre = (x1 + x2) / 2
+    half_w = head_w * (0.5 + np.where(cut_below, MARGIN_X_CUT_BELOW, MARGIN_X))
+    left = np.where(x1 <= EDGE_PX, 0, centre - half_w)
+    right = np.where(x2 >= width - EDGE_PX, width, centre + half_w)
+    regions = np.stack([left, y1 - MARGIN_TOP * head_h, right, y1 + head_h * (1 + MARGIN_BOTTOM)], axis=1)
+    return _clip_regions(regions, image_wh)
 
 
-def blur_heads(
+def privacy_regions_px(xyxy_px: np.ndarray, image_wh: tuple[int, int], mode: PrivacyMode = "heads") -> np.ndarray:
+    """Regions to hide for ``mode``: heads (:func:`head_regions_px`) or whole person boxes."""
+    if mode == "silhouette":
+        return _clip_regions(_boxes(xyxy_px), image_wh)
+    return head_regions_px(xyxy_px, image_wh)
+
+
+def anonymise(
     image: np.ndarray,
     xyxy_px: np.ndarray,
     *,
+    mode: PrivacyMode = "heads",
     inplace: bool = False,
-    head_fraction: float = HEAD_FRACTION,
-    margin_fraction: float = MARGIN_FRACTION,
-    blocks_across: int = BLOCKS_ACROSS,
 ) -> np.ndarray:
-    """Pixelate the head region of every person box.
+    """Hide every person in ``xyxy_px``: pixelate their heads, or fill their whole box (silhouette).
 
     Args:
         image: (h, w, 3) uint8 BGR frame. Left unchanged unless ``inplace``.
         xyxy_px: (n, 4) float person boxes (x1, y1, x2, y2) in pixels; boxes partly or
             wholly outside the image and non-finite boxes are handled.
+        mode: What to hide, see :data:`PrivacyMode`.
         inplace: Write into ``image`` instead of a copy (saves a frame copy when the caller
             already owns one).
-        head_fraction: Share of the box height, from its top, taken as the head.
-        margin_fraction: Enlargement of the head region on each side.
-        blocks_across: Pixelation blocks across each region's width; fewer is stronger.
 
     Returns:
-        (h, w, 3) uint8 BGR image with heads pixelated; only pixels inside the regions of
-        :func:`head_regions_px` differ from ``image``.
+        (h, w, 3) uint8 BGR image; only pixels inside :func:`privacy_regions_px` differ.
     """
     out = image if inplace else image.copy()
     height, width = out.shape[:2]
-    regions = head_regions_px(
-        xyxy_px, (width, height), head_fraction=head_fraction, margin_fraction=margin_fraction
-    )
-    for rx1, ry1, rx2, ry2 in regions.tolist():
-        region_w, region_h = rx2 - rx1, ry2 - ry1
-        blocks_x = max(1, min(blocks_across, region_w))
-        blocks_y = max(1, min(region_h, round(blocks_x * region_h / region_w)))
+    for rx1, ry1, rx2, ry2 in privacy_regions_px(xyxy_px, (width, height), mode).tolist():
         roi = out[ry1:ry2, rx1:rx2]
+        if mode == "silhouette":
+            roi[:] = roi.reshape(-1, 3).mean(axis=0).round().astype(np.uint8)
+            continue
+        region_w, region_h = rx2 - rx1, ry2 - ry1
+        blocks_x = max(1, min(BLOCKS_ACROSS, region_w))
+        blocks_y = max(1, min(region_h, round(blocks_x * region_h / region_w)))
         coarse = cv2.resize(roi, (blocks_x, blocks_y), interpolation=cv2.INTER_AREA)
         out[ry1:ry2, rx1:rx2] = cv2.resize(coarse, (region_w, region_h), interpolation=cv2.INTER_NEAREST)
     return out

@@ -1,4 +1,4 @@
-"""Head pixelation, track drawing with bounded trails, and the mp4 writer."""
+"""Anonymisation (head regions, silhouettes), track drawing with bounded trails, and the mp4 writer."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from storelens.errors import StorageError
-from storelens.render import TrackAnnotator, VideoWriterSink, blur_heads, head_regions_px, track_colors
+from storelens.render import (
+    TrackAnnotator,
+    VideoWriterSink,
+    anonymise,
+    head_regions_px,
+    privacy_regions_px,
+    track_colors,
+)
 from storelens.types import Detections, Frame
 
 TS = datetime(2024, 5, 1, tzinfo=timezone.utc)
@@ -38,10 +45,11 @@ def detections(xyxy: list[list[float]], track_ids: list[int] | None = None, fram
 def test_head_is_pixelated_and_the_rest_untouched() -> None:
     image = noise_image()
     box = [[100.0, 40.0, 160.0, 200.0]]
-    out = blur_heads(image, np.array(box))
+    out = anonymise(image, np.array(box))
     (rx1, ry1, rx2, ry2), = head_regions_px(np.array(box), (WIDTH, HEIGHT))
-    # The region covers the top 22% of the box (35 px) plus a margin, and the box width.
-    assert rx1 < 100 and rx2 > 160 and ry1 < 40 and ry2 >= 40 + 0.22 * 160
+    # A head for a whole upright 60x160 box: about 26 px wide (0.16 of the height), at the top,
+    # with margins; never the whole width of the box.
+    assert 100 < rx1 < 115 and 145 < rx2 < 160 and ry1 < 40 and 70 < ry2 < 85
     head_before, head_after = image[ry1:ry2, rx1:rx2], out[ry1:ry2, rx1:rx2]
     assert np.mean(head_before != head_after) > 0.9
     assert head_after.astype(np.float32).var() < 0.05 * head_before.astype(np.float32).var()
@@ -56,17 +64,41 @@ def test_blur_handles_edge_empty_and_non_finite_boxes() -> None:
     boxes = np.array(
         [[-30, -20, 40, 100], [300, 200, 400, 300], [500, 500, 600, 600], [np.nan, 0, 10, 10]], np.float32
     )
-    out = blur_heads(image, boxes)
+    out = anonymise(image, boxes)
     assert out.shape == image.shape and out.dtype == np.uint8
     assert len(head_regions_px(boxes, (WIDTH, HEIGHT))) == 2
     assert not np.array_equal(out[:10, :10], image[:10, :10])
-    assert np.array_equal(blur_heads(image, np.zeros((0, 4), np.float32)), image)
+    assert np.array_equal(anonymise(image, np.zeros((0, 4), np.float32)), image)
+
+
+def test_huge_and_wide_boxes_hide_no_more_than_a_head() -> None:
+    """A 300x60 box (a shelf taken for a person) and a whole-frame box get head-sized regions."""
+    regions = head_regions_px(np.array([[10, 100, 310, 160], [0, 0, WIDTH, HEIGHT]]), (WIDTH, HEIGHT))
+    widths, heights = regions[:, 2] - regions[:, 0], regions[:, 3] - regions[:, 1]
+    assert widths[0] < 25 and heights[0] < 20
+    assert heights[1] <= 0.35 * HEIGHT * 1.5
+
+
+def test_a_box_cut_by_the_bottom_edge_is_sized_by_its_width() -> None:
+    """Someone entering close to the lens: the box is head and shoulders, its height means nothing."""
+    ((x1, y1, x2, y2),) = head_regions_px(np.array([[100, 150, 220, HEIGHT]]), (WIDTH, HEIGHT))
+    assert y1 < 150 and y2 - y1 > 50 and x1 > 100 and x2 < 220
+
+
+def test_silhouette_fills_the_whole_box() -> None:
+    image = noise_image()
+    out = anonymise(image, np.array([[100, 40, 160, 200]]), mode="silhouette")
+    assert privacy_regions_px(np.array([[100, 40, 160, 200]]), (WIDTH, HEIGHT), "silhouette").tolist() == [
+        [100, 40, 160, 200]
+    ]
+    assert len(np.unique(out[40:200, 100:160].reshape(-1, 3), axis=0)) == 1
+    assert np.array_equal(out[:40], image[:40])
 
 
 def test_inplace_blur_writes_into_the_given_image() -> None:
     image = noise_image()
     original = image.copy()
-    assert blur_heads(image, np.array([[10, 10, 60, 120]]), inplace=True) is image
+    assert anonymise(image, np.array([[10, 10, 60, 120]]), inplace=True) is image
     assert not np.array_equal(image, original)
 
 
