@@ -14,12 +14,13 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import NoReturn
 
 from storelens import __version__
 from storelens.errors import ConfigError, EvalError, StorelensError
+from storelens.shell import storelens_command
 
 __all__ = ["main"]
 
@@ -358,6 +359,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for run in runs:
             print(run.summary())
         print(f"stored in {db.url}")
+    spans = [(r.first_ts, r.last_ts) for r in runs if r.first_ts is not None]
+    if spans:
+        first, last = min(a for a, _ in spans), max(b for _, b in spans) + timedelta(seconds=1)
+        local = [t.astimezone(config.tz).replace(microsecond=0, tzinfo=None).isoformat() for t in (first, last)]
+        db = ["--db", args.db] if args.db else []
+        print(f"counts: {storelens_command('stats', args.config, '--from', local[0], '--to', local[1], *db)}")
     return 0
 
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shlex
-import shutil
-import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -24,6 +21,7 @@ import numpy as np
 import platformdirs
 
 from storelens.runner import open_store_database
+from storelens.shell import storelens_command
 from storelens.sim.arrivals import TrafficProfile
 from storelens.sim.history import fill_history
 from storelens.sim.scenario import Scenario, make_scenario
@@ -137,18 +135,7 @@ def _day_done(day) -> None:
     print(f"storelens demo: history {day.day:%a %d %b} written ({day.people} people, {day.crossings} line crossings)")
 
 
-def _command() -> str:
-    """How to call storelens as this process was called: the printed commands run as printed,
-    also when the virtual environment is not activated."""
-    found = shutil.which("storelens")
-    here = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
-    if here is not None and here.name == "storelens" and (found is None or Path(found).resolve() != here):
-        return shlex.quote(str(here))
-    return "storelens" if found else f"{shlex.quote(sys.executable)} -m storelens.cli"
-
-
 def _print_where_to_look(options: DemoOptions, config_path: Path, url: str, password: str | None) -> None:
-    cmd, config = _command(), shlex.quote(str(config_path))
     lines = [
         "",
         f"  store config : {config_path}",
@@ -160,14 +147,15 @@ def _print_where_to_look(options: DemoOptions, config_path: Path, url: str, pass
         lines.append(f"  dashboard    : http://{options.host}:{options.port}/")
     if password is not None:
         lines.append(
-            f"  log in as    : {DEMO_ADMIN} / {password}   (shown once; `{cmd} user passwd -c {config} {DEMO_ADMIN}` "
-            "changes it)"
+            f"  log in as    : {DEMO_ADMIN} / {password}   "
+            f"(shown once; `{storelens_command('user', 'passwd', '-c', config_path, DEMO_ADMIN)}` changes it)"
         )
     else:
-        lines.append(f"  log in as    : the users already in this database (`{cmd} user list -c {config}`)")
+        users = storelens_command("user", "list", "-c", config_path)
+        lines.append(f"  log in as    : the users already in this database (`{users}`)")
     lines += [
-        f"  counts       : {cmd} stats {config}",
-        f"  heatmap      : {cmd} heatmap {config} -o heatmap.png",
+        f"  counts       : {storelens_command('stats', config_path)}",
+        f"  heatmap      : {storelens_command('heatmap', config_path, '-o', 'heatmap.png')}",
         "",
     ]
     print("\n".join(lines), flush=True)
