@@ -1,6 +1,7 @@
 """Check that the running environment holds exactly the packages and versions of a lock file.
 
-Usage: ``python scripts/lockcheck.py requirements/lock.txt`` (scripts/venv.sh runs it after each install).
+Usage: ``python scripts/lockcheck.py requirements/lock.txt [requirements/models.txt ...]`` (scripts/venv.sh
+runs it after each install; the later files list packages installed beside the lock without dependencies).
 Prints one line per difference and exits 1 when there is any, so a venv that drifted from the lock
 (a package upgraded or added by hand, a lock refreshed without reinstalling) is caught before tests run.
 """
@@ -43,11 +44,12 @@ def differences(wanted: dict[str, str], have: dict[str, str]) -> list[str]:
 
 
 def main() -> int:
-    if len(sys.argv) != 2 or not Path(sys.argv[1]).is_file():
-        print("storelens: error: usage: lockcheck.py LOCK_FILE (an existing requirements lock)", file=sys.stderr)
+    locks = [Path(arg) for arg in sys.argv[1:]]
+    if not locks or not all(lock.is_file() for lock in locks):
+        print("storelens: error: usage: lockcheck.py LOCK_FILE... (existing requirements locks)", file=sys.stderr)
         return 2
-    lock = Path(sys.argv[1])
-    wanted = locked_versions(lock)
+    lock = locks[0]
+    wanted = {name: version for extra in locks for name, version in locked_versions(extra).items()}
     lines = differences(wanted, installed_versions())
     for line in lines:
         print(f"storelens: lock drift ({lock.name}): {line}", file=sys.stderr)

