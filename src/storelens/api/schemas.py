@@ -113,6 +113,9 @@ class CameraStatusOut(BaseModel):
     last_frame_at: datetime | None = Field(None, description="Capture time of the newest frame analysed")
     frames_per_s: float | None = Field(None, description="Frames analysed per second by the current or last run")
     last_error: str | None = Field(None, description="Why the camera's run stopped, if it stopped on an error")
+    has_image: bool = Field(
+        True, description="Whether check.png can show a frame (false for a simulated camera, which draws no pixels)"
+    )
 
 
 class OutageOut(BaseModel):

@@ -14,8 +14,10 @@ import cv2
 import numpy as np
 import yaml
 
+from storelens.geometry.polygons import points_in_polygon
 from storelens.sim.floor_plan import draw_floor_plan
 from storelens.sim.layout import SimStore
+from storelens.sources import SIMULATED_SCHEME
 
 __all__ = ["CONFIG_NAME", "PLAN_NAME", "store_config_dict", "write_store_config"]
 
@@ -50,7 +52,7 @@ def _matrix(m: np.ndarray) -> list[list[float]]:
 
 
 def default_source(camera_id: str) -> str:
-    return f"sim://{camera_id}"
+    return f"{SIMULATED_SCHEME}://{camera_id}"
 
 
 def store_config_dict(
@@ -86,6 +88,10 @@ def store_config_dict(
         if zone.inertia_s is not None:
             entry["inertia_s"] = _num(zone.inertia_s)
         zones.append(entry)
+    inside = points_in_polygon(np.array([o.polygon.mean(axis=0) for o in store.obstacles]), store.outline)
+    fixtures = [
+        {"name": o.name, "polygon": _points(o.polygon)} for o, keep in zip(store.obstacles, inside) if keep
+    ]  # the front walls lie outside the outline: the outline draws them
     lines = []
     for line in store.lines:
         entry = {"name": line.name, "kind": line.kind, "a": _points(line.a)[0], "b": _points(line.b)[0]}
@@ -101,6 +107,7 @@ def store_config_dict(
             "metres_per_pixel": _num(metres_per_pixel),
             "origin_px": [_num(origin_px[0]), _num(origin_px[1])],
             "outline": _points(store.outline),
+            "fixtures": fixtures,
         },
         "cameras": cameras,
         "zones": zones,

@@ -14,10 +14,18 @@ from storelens.sources.images import ImageFolderSource
 from storelens.sources.live import LiveSource, ReconnectPolicy, redact_url
 from storelens.sources.video import VideoFileSource
 
-__all__ = ["STREAM_SCHEMES", "is_live_uri", "open_source"]
+__all__ = ["SIMULATED_SCHEME", "STREAM_SCHEMES", "has_pixels", "is_live_uri", "open_source"]
 
 STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "http", "https"})
 """URL schemes opened as live network streams."""
+
+SIMULATED_SCHEME = "sim"
+"""``sim://<camera>``: a camera of the simulated shop (`storelens.sim`), which draws no pixels."""
+
+
+def has_pixels(uri: str | int | os.PathLike[str]) -> bool:
+    """Whether the source shows an image at all (a simulated camera does not)."""
+    return isinstance(uri, int) or urlsplit(os.fspath(uri)).scheme.lower() != SIMULATED_SCHEME
 
 _WEBCAM_DEVICE = re.compile(r"/dev/video(\d+)")
 
@@ -80,6 +88,11 @@ def open_source(
         return LiveSource(index, camera_id=camera_id, fps=fps, analysis_fps=analysis_fps, policy=reconnect)
     if "://" in text:
         scheme = urlsplit(text).scheme.lower()
+        if scheme == SIMULATED_SCHEME:
+            raise SourceError(
+                f"{text} is a simulated camera (storelens demo): it has no pixels to show; its frames exist "
+                "only inside the demo's own run"
+            )
         if scheme not in STREAM_SCHEMES:
             known = ", ".join(sorted(STREAM_SCHEMES))
             raise SourceError(f"{redact_url(text)}: unsupported URL scheme {scheme!r} (use {known}, or a path)")

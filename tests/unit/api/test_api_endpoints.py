@@ -113,6 +113,17 @@ def test_camera_check_image_names_what_is_wrong(viewer):
     assert response.status_code == 503 and "door.mp4" in response.json()["detail"]
 
 
+def test_a_simulated_camera_says_it_has_no_image(make_client, tokens):
+    config = store_config()
+    door = config.cameras["door"].model_copy(update={"source": "sim://door"})
+    client = make_client(config=config.model_copy(update={"cameras": {"door": door}}))
+    client.headers.update(bearer(tokens["vic"]))
+    (camera,) = client.get("/api/cameras").json()
+    assert camera["has_image"] is False
+    response = client.get("/api/cameras/door/check.png")
+    assert response.status_code == 503 and "simulated camera" in response.json()["detail"]
+
+
 @pytest.mark.parametrize("source_ok", [True, False])
 def test_camera_check_images_are_removed_when_the_server_stops(db_url, tokens, tmp_path, monkeypatch, source_ok):
     """Check images are frames of the shop floor: their temporary folder goes with the server, made or failed."""

@@ -19,6 +19,7 @@ from storelens.api.schemas import (
 )
 from storelens.errors import CalibrationError, SourceError
 from storelens.runner import store_id_of
+from storelens.sources import has_pixels
 from storelens.storage.times import SECOND_US, from_us, to_us
 
 HEALTH_FRESH_US = 30 * SECOND_US
@@ -102,6 +103,7 @@ def cameras(_: Viewer, ctx: Ctx) -> list[CameraStatusOut]:
                 else report.last_frame_ts.astimezone(ctx.config.tz),
                 frames_per_s=None if report is None else round(report.fps, 2),
                 last_error=None if report is None else report.last_error,
+                has_image=configured is not None and has_pixels(configured.source),
             )
         )
     return out
