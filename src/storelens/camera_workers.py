@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Protocol
 
+from storelens.demographics import VisitDemographics
 from storelens.errors import StorelensError, first_line
 from storelens.fusion import CameraObservations
 from storelens.storage import CameraHealth
@@ -65,6 +66,8 @@ class StoreSink(Protocol):
     def push(self, observations: CameraObservations) -> None: ...
 
     def end_camera(self, camera_id: str) -> None: ...
+
+    def demographics(self, records: list[VisitDemographics]) -> None: ...
 
 
 class CameraJob(Protocol):
@@ -124,7 +127,8 @@ def run_in_threads(jobs: Sequence[CameraJob], stop: StopFlag | None = None) -> N
 
 _Message = tuple[object, ...]
 """From a worker to the parent: ("frames", [CameraObservations]), ("end", camera id),
-("health", CameraHealth) or ("run", CameraRun, error type or None, error message)."""
+("health", CameraHealth), ("demographics", [VisitDemographics]) or ("run", CameraRun, error type
+or None, error message)."""
 
 
 class Outbox:
@@ -151,6 +155,9 @@ class Outbox:
 
     def health(self, health: CameraHealth) -> None:
         self.send(("health", health))
+
+    def demographics(self, records: list[VisitDemographics]) -> None:
+        self.send(("demographics", records))
 
     def send(self, message: _Message) -> None:
         assert self.conn is not None, "Outbox used before its worker started"
@@ -256,6 +263,8 @@ class Workers:
             self.store.end_camera(message[1])
         elif kind == "health":
             self.write_health(message[1])
+        elif kind == "demographics":
+            self.store.demographics(message[1])
         else:
             run, error, text = message[1:]
             self.runs[run.camera_id] = run

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from storelens.analytics import AnalyticsEvents, FloorPositions
 from storelens.config.storage import StorageConfig
+from storelens.demographics import VisitDemographics
 from storelens.errors import StorageError
 from storelens.storage import SpoolHealth, StoreDatabase
 from storelens.storage.runs import RecordBatch, RunInfo
@@ -43,6 +44,7 @@ class CameraRun:
     zone_visits: int = 0
     visits: int = 0
     alerts: int = 0
+    demographics: int = 0
     first_ts: datetime | None = None
     last_ts: datetime | None = None
     interrupted: bool = False
@@ -52,8 +54,11 @@ class CameraRun:
         return (
             f"{self.camera_id}: {self.frames} frames ({self.fps:.1f} frames/s), {self.tracks} tracks, "
             f"{self.crossings} line crossings, {self.zone_visits} zone visits, {self.visits} visits, "
-            f"{self.alerts} alerts, {self.positions} positions stored; {span}"
+            f"{self.alerts} alerts, {self.positions} positions stored{self._demographics()}; {span}"
         )
+
+    def _demographics(self) -> str:
+        return f", {self.demographics} visits with demographics" if self.demographics else ""
 
 
 @dataclass(slots=True)
@@ -75,6 +80,7 @@ class RecordWriter:
     due: datetime | None = None
     camera_heat: list[FloorPositions] = field(default_factory=list)
     """The cameras' views of a fused store's visitors: heat per camera, no positions of their own."""
+    demographics: list[VisitDemographics] = field(default_factory=list)
     seq: int = 0
     begin: Callable[[], None] | None = None
     """Called before the first batch goes to the spool (`recording` begins the run there, so a
@@ -90,13 +96,25 @@ class RecordWriter:
             self.flush()
             self.due = positions.ts + timedelta(seconds=self.every_s)
 
+    def add_demographics(self, records: Sequence[VisitDemographics]) -> None:
+        """Visits decided by a demographics camera; they go with the next batch."""
+        self.demographics += records
+
     def flush(self) -> None:
         if self.begin is not None:
             self.begin()
             self.begin = None
         e = self.events
         batch = RecordBatch(
-            self.run_id, self.seq + 1, self.positions, self.camera_heat, e.crossings, e.zone_visits, e.visits, e.alerts
+            self.run_id,
+            self.seq + 1,
+            self.positions,
+            self.camera_heat,
+            e.crossings,
+            e.zone_visits,
+            e.visits,
+            e.alerts,
+            self.demographics,
         )
         try:
             self.spool.put(batch)
@@ -110,7 +128,8 @@ class RecordWriter:
         r.zone_visits += len(e.zone_visits)
         r.visits += len(e.visits)
         r.alerts += len(e.alerts)
-        self.positions, self.events, self.camera_heat = [], AnalyticsEvents(), []
+        r.demographics += len(self.demographics)
+        self.positions, self.events, self.camera_heat, self.demographics = [], AnalyticsEvents(), [], []
 
 
 

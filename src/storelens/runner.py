@@ -36,6 +36,8 @@ from storelens.calibrate import camera_mapper
 from storelens.camera_workers import HealthSink, Outbox, StoreSink, Workers, run_in_threads
 from storelens.config import StoreConfig
 from storelens.config.cameras import CameraConfig
+from storelens.demographics import VisitDemographics
+from storelens.demographics.observer import DemographicsObserver
 from storelens.detect.base import Detector
 from storelens.errors import ConfigError, StorageError, first_line
 from storelens.fusion import (
@@ -230,6 +232,9 @@ class _CameraVisitors:
     def add(self, positions: FloorPositions) -> None:
         self.writer.add(positions, self.analytics.update(positions))
 
+    def demographics(self, records: list[VisitDemographics]) -> None:
+        self.writer.add_demographics(records)
+
     def finish(self) -> None:
         self.writer.events.extend(self.analytics.flush())
         self.writer.flush()
@@ -253,7 +258,8 @@ class _CameraJob:
         self.mapper = camera_mapper(self.camera, config_dir=Path.cwd())  # load_config made paths absolute
         self.out = out
         self.run = out.writer.run if isinstance(out, _CameraVisitors) else CameraRun(camera_id)
-        self.detector = _HealthReporter(detector, camera_id, health)
+        self.faces = DemographicsObserver(detector, camera_id, out.demographics) if self.camera.demographics else None
+        self.detector = _HealthReporter(self.faces or detector, camera_id, health)
         self.start_time = start_time
         self.open_camera = open_camera
         self.reconnect = reconnect
@@ -289,6 +295,8 @@ class _CameraJob:
                 settings = None if source.is_live else RECORDED_PIPELINE
                 result = track_source(source, self.detector, settings, on_tracks=self._on_tracks, keep=False)
         finally:
+            if self.faces is not None:
+                self.faces.finish()
             if not isinstance(out, _CameraVisitors):
                 out.end_camera(run.camera_id)
         if isinstance(out, _CameraVisitors):
@@ -310,6 +318,8 @@ class _CameraJob:
         self.run.first_ts = self.run.first_ts or tracks.ts
         self.run.last_ts = tracks.ts
         self._track_ids.update(tracks.track_id.tolist())
+        if self.faces is not None:
+            self.faces.on_tracks(tracks)
         if isinstance(self.out, _CameraVisitors):
             self.out.add(_floor_positions(tracks, self.mapper))
         else:
@@ -347,6 +357,11 @@ class _StoreVisitors:
     def end_camera(self, camera_id: str) -> None:
         self.fusion.end_camera(camera_id)
         self._take(self.fusion.pop_ready)
+
+    def demographics(self, records: list[VisitDemographics]) -> None:
+        """A door camera's visits with their demographics: by camera track, not fused visitor."""
+        with self._lock:
+            self.writer.add_demographics(records)
 
     def finish(self, interrupted: bool) -> None:
         """Fuse what is still held, close every visit and write the rest."""

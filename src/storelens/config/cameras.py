@@ -214,6 +214,15 @@ class CameraConfig(StorelensModel):
             "only and adds nothing to floor analytics"
         ),
     )
+    demographics: bool = Field(
+        False,
+        title="Demographics",
+        description=(
+            "Estimate each visitor's age band and gender from their face (for a door camera that "
+            "sees people walk in); faces stay in memory and only counts per visit are stored. "
+            "Off: no face model is loaded"
+        ),
+    )
     privacy: Literal["heads", "silhouette"] = Field(
         "heads",
         title="Privacy",

@@ -39,6 +39,9 @@ class RetentionConfig(StorelensModel):
     zone_visits: PositiveFloat | None = _days(90, "Zone visits", "one record per zone visit with its dwell time")
     line_crossings: PositiveFloat | None = _days(365, "Line crossings", "entrance and passer-by crossings")
     alerts: PositiveFloat | None = _days(90, "Alerts", "alerts (restricted zones, long queues)")
+    demographics: PositiveFloat | None = _days(
+        90, "Demographics", "age band and gender per visit (cameras with demographics on)"
+    )
     aggregates: PositiveFloat | None = _days(
         730, "Aggregates", "counts per time bucket (two years allow year-on-year comparison)"
     )

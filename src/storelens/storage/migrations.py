@@ -12,6 +12,7 @@ History:
        settings table that pins the heat grid's cell size.
     3: the web server's users, API tokens, sessions and failed login attempts.
     4: runs: a ``runs`` table, ``run_id`` on every record table and in the heat table's key.
+    5: visit demographics: age band and gender per visit of a demographics camera.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ __all__ = [
     "migrate_1_to_2",
     "migrate_2_to_3",
     "migrate_3_to_4",
+    "migrate_4_to_5",
     "upgrade",
 ]
 
@@ -289,11 +291,35 @@ def migrate_3_to_4(conn: sa.Connection, heat_cell_m: float) -> None:
     conn.exec_driver_sql("DROP TABLE heat_v3")
 
 
+def migrate_4_to_5(conn: sa.Connection, heat_cell_m: float) -> None:
+    """Add visit demographics (age band and gender per visit; no face data)."""
+    v5 = sa.MetaData()
+    sa.Table(
+        "visit_demographics",
+        v5,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("camera_id", sa.String(64), nullable=False),
+        sa.Column("track_id", sa.BigInteger, nullable=False),
+        sa.Column("start_us", sa.BigInteger, nullable=False),
+        sa.Column("end_us", sa.BigInteger, nullable=False),
+        sa.Column("age_band", sa.String(8), nullable=False),
+        sa.Column("age_confidence", sa.Double, nullable=False),
+        sa.Column("gender", sa.String(8), nullable=False),
+        sa.Column("gender_confidence", sa.Double, nullable=False),
+        sa.Column("faces", sa.Integer, nullable=False),
+        sa.Column("run_id", sa.BigInteger, nullable=False, server_default="0"),
+        sa.Index("ix_visit_demographics_start", "start_us"),
+        sa.Index("ix_visit_demographics_end", "end_us"),
+    )
+    v5.create_all(conn)
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection, float], None]] = {
     0: migrate_0_to_1,
     1: migrate_1_to_2,
     2: migrate_2_to_3,
     3: migrate_3_to_4,
+    4: migrate_4_to_5,
 }
 """Step from version ``v`` to ``v + 1``, keyed by ``v``."""
 LATEST_VERSION = max(MIGRATIONS) + 1

@@ -19,6 +19,7 @@ from storelens.analytics.records import Alert, Direction
 __all__ = [
     "CameraInfo",
     "DataKind",
+    "DemographicCount",
     "DenseHeatmap",
     "Heatmap",
     "HourlyLineCount",
@@ -39,6 +40,7 @@ class DataKind(str, Enum):
     ZONE_VISITS = "zone_visits"
     LINE_CROSSINGS = "line_crossings"
     ALERTS = "alerts"
+    DEMOGRAPHICS = "demographics"
     AGGREGATES = "aggregates"
     HEAT = "heat"
 
@@ -133,6 +135,16 @@ class HourlyLineCount:
     line: str
     direction: Direction
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DemographicCount:
+    """Visits of one age band and gender that began in one time bucket (UTC start)."""
+
+    start: datetime
+    age_band: str
+    gender: str
+    visits: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from storelens.analytics.records import Alert, Direction, FloorPositions, LineCrossing, Visit, ZoneVisit
+from storelens.demographics.records import VisitDemographics
 from storelens.errors import ConfigError, StorageError
 from storelens.storage import schema
 from storelens.storage.aggregates import minute_counts
@@ -37,6 +38,7 @@ from storelens.storage.models import (
     CameraHealth,
     CameraInfo,
     DataKind,
+    DemographicCount,
     Heatmap,
     HourlyLineCount,
     OccupancySeries,
@@ -74,6 +76,7 @@ _RETENTION_TIME = {
     DataKind.ZONE_VISITS: (schema.zone_visits.c.exit_us, 0),
     DataKind.LINE_CROSSINGS: (schema.line_crossings.c.ts_us, 0),
     DataKind.ALERTS: (schema.alerts.c.ts_us, 0),
+    DataKind.DEMOGRAPHICS: (schema.visit_demographics.c.end_us, 0),
     DataKind.AGGREGATES: (schema.minute_aggregates.c.minute_us, MINUTE_US),
     DataKind.HEAT: (schema.heat.c.hour_us, HOUR_US),
 }
@@ -335,6 +338,10 @@ class StoreDatabase:
         """
         self._write_records(_visit_rows(visits, 0), self._store_visits, "visits")
 
+    def add_demographics(self, records: Sequence[VisitDemographics]) -> None:
+        """Store visit demographics (outside a run; a run writes them with its batches)."""
+        self._write_records(_demographics_rows(records, 0), _store_demographics, "visit demographics")
+
     def add_alerts(self, alerts: Sequence[Alert]) -> list[int]:
         """Store alerts (not acknowledged) and return their ids, in the order given."""
         rows = _alert_rows(alerts, 0)
@@ -418,6 +425,7 @@ class StoreDatabase:
                 alerts = _alert_rows(batch.alerts, batch.run_id)
                 if alerts:
                     conn.execute(schema.alerts.insert(), alerts)
+                _store_demographics(conn, _demographics_rows(batch.demographics, batch.run_id))
                 last = batch.last_ts
                 last_us = runs.c.last_us if last is None else sa.func.greatest(runs.c.last_us, to_us(last))
                 if conn.dialect.name == "sqlite" and last is not None:  # SQLite's two-argument max()
@@ -493,6 +501,20 @@ class StoreDatabase:
             query = query.where(table.c.line == line)
         rows = self._read(query, "count line crossings")
         return [HourlyLineCount(from_us(r.hour * HOUR_US), r.line, Direction(r.direction), int(r.n)) for r in rows]
+
+    def demographic_counts(self, start: datetime, end: datetime, step_us: int = HOUR_US) -> list[DemographicCount]:
+        """Visits per age band and gender that began in ``[start, end)``, per UTC bucket of
+        ``step_us`` (a divisor of an hour: the API places quarter hours in local hours)."""
+        table = schema.visit_demographics
+        bucket = (table.c.start_us // step_us).label("bucket")
+        query = (
+            sa.select(bucket, table.c.age_band, table.c.gender, sa.func.count().label("n"))
+            .where(*_in_range(table.c.start_us, start, end))
+            .group_by(bucket, table.c.age_band, table.c.gender)
+            .order_by(bucket, table.c.age_band, table.c.gender)
+        )
+        rows = self._read(query, "count visit demographics")
+        return [DemographicCount(from_us(r.bucket * step_us), r.age_band, r.gender, int(r.n)) for r in rows]
 
     def zone_stats(self, start: datetime, end: datetime, camera_id: str | None = None) -> dict[str, ZoneStats]:
         """Visits and dwell per zone, for zone visits that began in ``[start, end)``; by zone name."""
@@ -870,6 +892,31 @@ def _visit_rows(visits: Sequence[Visit], run_id: int) -> list[dict]:
         for v in visits
     ]
     _check_intervals(rows, "start_us", "end_us", "visit")
+    return rows
+
+
+def _store_demographics(conn: sa.Connection, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(schema.visit_demographics.insert(), rows)
+
+
+def _demographics_rows(records: Sequence[VisitDemographics], run_id: int) -> list[dict]:
+    rows = [
+        {
+            "camera_id": d.camera_id,
+            "track_id": int(d.track_id),
+            "start_us": to_us(d.start_ts),
+            "end_us": to_us(d.end_ts),
+            "age_band": d.age_band,
+            "age_confidence": float(d.age_confidence),
+            "gender": d.gender,
+            "gender_confidence": float(d.gender_confidence),
+            "faces": int(d.faces),
+            "run_id": run_id,
+        }
+        for d in records
+    ]
+    _check_intervals(rows, "start_us", "end_us", "visit demographics")
     return rows
 
 

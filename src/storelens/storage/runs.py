@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from storelens.analytics.records import Alert, FloorPositions, LineCrossing, Visit, ZoneVisit
+from storelens.demographics.records import VisitDemographics
 
 __all__ = ["RecordBatch", "RunInfo", "live_run_id", "recorded_run_id"]
 
@@ -69,6 +70,7 @@ class RecordBatch:
         positions: Track positions (downsampled and added to the heat on write).
         camera_heat: The cameras' views of a fused store's visitors: heat only.
         crossings / zone_visits / visits / alerts: The analytics' records.
+        demographics: Age band and gender of visits that ended (cameras with demographics on).
     """
 
     run_id: int
@@ -79,6 +81,7 @@ class RecordBatch:
     zone_visits: list[ZoneVisit] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    demographics: list[VisitDemographics] = field(default_factory=list)
 
     @property
     def last_ts(self) -> datetime | None:
@@ -86,9 +89,11 @@ class RecordBatch:
         times = [p.ts for p in self.positions] + [p.ts for p in self.camera_heat]
         times += [c.ts for c in self.crossings] + [v.exit_ts for v in self.zone_visits]
         times += [v.end_ts for v in self.visits] + [a.ts for a in self.alerts]
+        times += [d.end_ts for d in self.demographics]
         return max(times, default=None)
 
     def __len__(self) -> int:
         """Records in the batch (positions as points)."""
         points = sum(len(p) for p in self.positions)
-        return points + len(self.crossings) + len(self.zone_visits) + len(self.visits) + len(self.alerts)
+        records = len(self.crossings) + len(self.zone_visits) + len(self.visits) + len(self.alerts)
+        return points + records + len(self.demographics)

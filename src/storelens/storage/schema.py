@@ -1,4 +1,4 @@
-"""The current database schema (version 4), as SQLAlchemy Core tables shared by both engines.
+"""The current database schema (version 5), as SQLAlchemy Core tables shared by both engines.
 
 Types are chosen to behave identically on SQLite and PostgreSQL: times are BIGINT microseconds
 since the epoch, UTC (see :mod:`storelens.storage.times`); measurements are 8-byte floats
@@ -31,6 +31,7 @@ __all__ = [
     "settings",
     "stores",
     "users",
+    "visit_demographics",
     "visits",
     "zone_visits",
 ]
@@ -102,6 +103,27 @@ visits = sa.Table(
     sa.Index("ix_visits_start", "start_us"),
     sa.Index("ix_visits_end", "end_us"),
 )
+
+visit_demographics = sa.Table(
+    "visit_demographics",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("camera_id", sa.String(64), nullable=False),
+    sa.Column("track_id", sa.BigInteger, nullable=False),
+    sa.Column("start_us", sa.BigInteger, nullable=False),
+    sa.Column("end_us", sa.BigInteger, nullable=False),
+    sa.Column("age_band", sa.String(8), nullable=False),
+    sa.Column("age_confidence", sa.Double, nullable=False),
+    sa.Column("gender", sa.String(8), nullable=False),
+    sa.Column("gender_confidence", sa.Double, nullable=False),
+    sa.Column("faces", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Index("ix_visit_demographics_start", "start_us"),
+    sa.Index("ix_visit_demographics_end", "end_us"),
+)
+"""Age band and gender per visitor of a camera with ``demographics: true`` (see
+`storelens.demographics`): labels, confidences and a count of face frames, by design no column
+that could hold a face, a crop or an embedding."""
 
 zone_visits = sa.Table(
     "zone_visits",

@@ -11,6 +11,7 @@ import pytest
 from storage_helpers import T0, at, frames
 
 from storelens.analytics.records import Alert, Direction, FloorPositions, LineCrossing, Visit, ZoneVisit
+from storelens.demographics import VisitDemographics
 from storelens.errors import ConfigError, StorageError
 from storelens.storage import (
     CameraInfo,
@@ -242,6 +243,7 @@ def _fill_every_kind(db, ts: datetime) -> None:
     db.add_zone_visits([ZoneVisit("fruit", "store", 1, ts, ts + timedelta(seconds=1))])
     db.add_line_crossings([LineCrossing("entrance", "cam", 1, ts, Direction.IN)])
     db.add_alerts([Alert(ts, "restricted", "stockroom", "cam", 1, "x")])
+    db.add_demographics([VisitDemographics("cam", 1, ts, ts + timedelta(seconds=1), "18-29", 0.6, "female", 0.9, 5)])
 
 
 def _counts(db) -> dict[DataKind, int]:
@@ -252,6 +254,7 @@ def _counts(db) -> dict[DataKind, int]:
         DataKind.ZONE_VISITS: len(db.zone_visits(start, end)),
         DataKind.LINE_CROSSINGS: len(db.line_crossings(start, end)),
         DataKind.ALERTS: len(db.alerts(start, end)),
+        DataKind.DEMOGRAPHICS: sum(c.visits for c in db.demographic_counts(start, end)),
         DataKind.AGGREGATES: len(db.occupancy(start, end)) + len(db.occupancy(start, end, "fruit")),
         DataKind.HEAT: round(db.heatmap(start, end).seconds.sum() / 0.5),  # one 0.5 s point per fill
     }

@@ -1,0 +1,86 @@
+"""`storelens run` with and without ``demographics: true``: records per visit, or no face model at all."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime, timezone
+
+import cv2
+import numpy as np
+import pytest
+from test_demographics_votes import _OneFace
+
+from storelens.config import load_config
+from storelens.demographics import observer
+from storelens.detect.boxes import person_detections
+from storelens.runner import open_store_database, run_store
+from storelens.storage import schema
+
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+ALL = (datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+N_FRAMES, FPS = 40, 10.0
+
+
+class _Walker:
+    min_score = 0.1
+
+    def __call__(self, frame):
+        x = 20 + 5 * frame.index
+        return person_detections(frame, np.array([[x, 60, x + 60, 220]], np.float32), np.array([0.9]))
+
+
+def _store(tmp_path, cameras: dict[str, bool]):
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (320, 240))
+    for i in range(N_FRAMES):
+        writer.write(np.full((240, 320, 3), 60 + i, np.uint8))
+    writer.release()
+    camera = f"""
+    source: {video}
+    fps: {FPS}
+    calibration:
+      kind: homography
+      points:
+        - {{image_px: [0, 240], floor_m: [0.0, 0.0]}}
+        - {{image_px: [320, 240], floor_m: [3.2, 0.0]}}
+        - {{image_px: [320, 0], floor_m: [3.2, 2.4]}}
+        - {{image_px: [0, 0], floor_m: [0.0, 2.4]}}
+"""
+    body = textwrap.indent(textwrap.dedent(camera).strip(), "    ")
+    blocks = "".join(f"  {cid}:\n{body}\n    demographics: {str(on).lower()}\n" for cid, on in cameras.items())
+    (tmp_path / "store.yaml").write_text(
+        "name: Test shop\ntimezone: UTC\nfloor_plan:\n  outline: [[0, 0], [3.2, 0], [3.2, 2.4], [0, 2.4]]\n"
+        f"cameras:\n{blocks}"
+    )
+    return load_config(tmp_path / "store.yaml"), f"sqlite:///{tmp_path / 'store.db'}"
+
+
+def _stored(db) -> list[tuple]:
+    table = schema.visit_demographics
+    with db.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(table.select().with_only_columns(
+            table.c.camera_id, table.c.age_band, table.c.gender, table.c.faces))]
+
+
+class _NoModel:
+    def __init__(self) -> None:
+        raise AssertionError("a face model was loaded with demographics off")
+
+
+def test_with_demographics_off_no_face_model_is_loaded(tmp_path, monkeypatch):
+    monkeypatch.setattr(observer, "FaceEstimator", _NoModel)
+    config, url = _store(tmp_path, {"door": False})
+    with open_store_database(config, url) as db:
+        (run,) = run_store(config, db, _Walker(), start_time=T0)
+        assert run.frames == N_FRAMES and _stored(db) == []
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_door_camera_stores_one_record_per_visit_and_the_other_camera_none(tmp_path, monkeypatch, processes):
+    monkeypatch.setattr(observer, "FaceEstimator", _OneFace)
+    config, url = _store(tmp_path, {"door": True, "aisle": False})
+    with open_store_database(config, url) as db:
+        runs = run_store(config, db, _Walker(), start_time=T0, processes=processes)
+        assert _stored(db) == [("door", "18-29", "female", N_FRAMES)]
+        assert [c.visits for c in db.demographic_counts(*ALL)] == [1]
+    assert runs[-1].demographics == 1
