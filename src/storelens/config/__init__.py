@@ -15,7 +15,7 @@ from storelens.config.cameras import (
     PinholeCalibrationConfig,
     PointPairConfig,
 )
-from storelens.config.floor_plan import FloorPlanConfig
+from storelens.config.floor_plan import FixtureConfig, FloorPlanConfig
 from storelens.config.hours import WEEKDAYS, OpeningHoursConfig
 from storelens.config.lines import LineConfig, LineKind
 from storelens.config.load import format_validation_error, load_config, resolve_paths
@@ -32,6 +32,7 @@ __all__ = [
     "ApiConfig",
     "CalibrationConfig",
     "CameraConfig",
+    "FixtureConfig",
     "FloorPlanConfig",
     "FloorPoint",
     "HeatConfig",

@@ -5,15 +5,40 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, PositiveFloat, model_validator
+from pydantic import Field, PositiveFloat, field_validator, model_validator
 
 from storelens.config.base import FloorPoint, ImagePoint, StorelensModel
 from storelens.geometry.polygons import polygon_problem
 
-__all__ = ["MIN_OUTLINE_AREA_M2", "FloorPlanConfig"]
+__all__ = ["MIN_FIXTURE_AREA_M2", "MIN_OUTLINE_AREA_M2", "FixtureConfig", "FloorPlanConfig"]
 
 MIN_OUTLINE_AREA_M2 = 1.0
 """A store floor smaller than this is a typo (centimetres for metres), not a store."""
+MIN_FIXTURE_AREA_M2 = 0.01
+"""A 10 cm square: a pillar is the smallest thing worth drawing."""
+
+
+class FixtureConfig(StorelensModel):
+    """Something on the floor nobody walks on: a shelf, a table, a counter, a pillar.
+
+    The heatmap spreads time over the walkable floor only, so heat never lies on a shelf, and
+    draws fixtures so a manager recognises the plan.
+    """
+
+    name: str | None = Field(None, title="Name", description="What it is (e.g. gondola_1), for people reading the file")
+    polygon: list[FloorPoint] = Field(
+        min_length=3,
+        title="Polygon",
+        description="Its footprint on the floor plan in metres, in order around it, not self-intersecting",
+    )
+
+    @field_validator("polygon")
+    @classmethod
+    def _check_polygon(cls, polygon: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        problem = polygon_problem(polygon, MIN_FIXTURE_AREA_M2)
+        if problem:
+            raise ValueError(problem)
+        return polygon
 
 
 class FloorPlanConfig(StorelensModel):
@@ -53,6 +78,11 @@ class FloorPlanConfig(StorelensModel):
         min_length=3,
         title="Outline",
         description="The store's walls as a polygon of floor points in metres, in order, not self-intersecting",
+    )
+    fixtures: list[FixtureConfig] = Field(
+        default_factory=list,
+        title="Fixtures",
+        description="Shelves, tables, counters: floor nobody walks on, left out of the heatmap and drawn on it",
     )
 
     @model_validator(mode="after")

@@ -25,6 +25,9 @@ def test_written_config_loads_and_round_trips(tmp_path: Path, n_cameras: int):
     promo = next(z for z in config.zones if z.name == "promo")
     assert promo.categories and promo.min_dwell_s == 5.0
     np.testing.assert_allclose(config.floor_plan.outline, store.outline)
+    fixtures = {f.name for f in config.floor_plan.fixtures}
+    assert {"gondola_1", "counter", "promo_table", "back_room_wall_west"} <= fixtures
+    assert not fixtures & {"front_wall_left", "front_wall_right"}  # outside the outline, which draws them
     assert config.opening_hours is not None and config.opening_hours.minutes(0) == [(9 * 60, 21 * 60)]
     assert set(config.cameras) == set(store.cameras)
     for cid, camera in config.cameras.items():
