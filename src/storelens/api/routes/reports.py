@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from storelens.api.auth import Viewer
 from storelens.api.context import ApiContext
+from storelens.api.demographics import DemographicsOut, demographics
 from storelens.api.dwell import zone_report
 from storelens.api.params import Ctx, Range
 from storelens.api.schemas import HeatmapOut, TrafficOut, ZonesOut
@@ -34,6 +35,19 @@ def get_traffic(
     if bucket == "hour" and r.days > MAX_HOURLY_DAYS:
         raise HTTPException(422, f"bucket=hour covers at most {MAX_HOURLY_DAYS} days; use bucket=day")
     return traffic(ctx.config, ctx.db.engine, r, bucket)
+
+
+@router.get(
+    "/demographics",
+    response_model=DemographicsOut,
+    summary="Visitors per age band and gender per hour or day (cameras with demographics on)",
+)
+def get_demographics(
+    _: Viewer, ctx: Ctx, r: Range, bucket: Annotated[Literal["hour", "day"], Query()] = "hour"
+) -> DemographicsOut:
+    if bucket == "hour" and r.days > MAX_HOURLY_DAYS:
+        raise HTTPException(422, f"bucket=hour covers at most {MAX_HOURLY_DAYS} days; use bucket=day")
+    return demographics(ctx.config, ctx.db, r, bucket)
 
 
 @router.get("/zones", response_model=ZonesOut, summary="Zone visits, dwell distribution and transitions")

@@ -3,6 +3,7 @@
 
 import {api} from '../api.js';
 import {barChart, heatColour, heatText} from '../charts.js';
+import {renderDemographics} from '../demographics.js';
 import {rangeDays, rangeParams, rangePicker} from '../range.js';
 import {fmtInt, fmtPct, h, notice, setChildren} from '../util.js';
 
@@ -56,9 +57,10 @@ export function createTrafficPage(app) {
     const mine = ++request;
     setChildren(message, notice('loading', 'Loading…'));
     try {
-      const t = await api('/api/traffic', {params: {...rangeParams(app.range), bucket: b}});
+      const params = {params: {...rangeParams(app.range), bucket: b}};
+      const [t, d] = await Promise.all([api('/api/traffic', params), api('/api/demographics', params)]);
       if (mine !== request) return;
-      render(t);
+      render(t, d);
     } catch (err) {
       if (mine !== request) return;
       clear();
@@ -76,7 +78,7 @@ export function createTrafficPage(app) {
     peak.hidden = true;
   }
 
-  function render(t) {
+  function render(t, d) {
     clear();
     const tot = t.totals;
     const empty = !(tot.entries || tot.exits || tot.passers_by);
@@ -92,11 +94,12 @@ export function createTrafficPage(app) {
     if (empty) return;
 
     const singleDay = rangeDays(app.range) === 1;
-    let buckets = t.buckets;
+    let kept = t.buckets.map((_, i) => i);
     if (t.bucket === 'hour') {  // hours before the first and after the last crossing: left out
-      const busy = buckets.map((b) => b.entries + b.exits + b.passers_by > 0);
-      buckets = buckets.slice(busy.indexOf(true), busy.lastIndexOf(true) + 1);
+      const busy = t.buckets.map((b) => b.entries + b.exits + b.passers_by > 0);
+      kept = kept.slice(busy.indexOf(true), busy.lastIndexOf(true) + 1);
     }
+    const buckets = kept.map((i) => t.buckets[i]);
     const labels = buckets.map((b) => (t.bucket === 'day' ? shortDay(b.start.slice(0, 10))
       : singleDay ? b.start.slice(11, 13) : `${shortDay(b.start.slice(0, 10))} ${b.start.slice(11, 13)}h`));
     const visitorsBox = h('div', {class: 'card'}, h('h2', {}, `Visitors and passers-by per ${t.bucket}`));
@@ -115,6 +118,7 @@ export function createTrafficPage(app) {
       title: 'Capture rate', labels, format: (v) => fmtPct(v),
       series: [{name: 'capture rate', values: buckets.map((b) => b.capture_rate), colour: COLOURS.capture}],
     }));
+    if (d.cameras.length) stopCharts.push(...renderDemographics(charts, d, labels, kept));
     renderPeak(t.peak_grid);
   }
 
