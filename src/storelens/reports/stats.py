@@ -11,6 +11,7 @@ import numpy as np
 
 from storelens.analytics import Direction, HeatGrid, zone_paths, zone_presence
 from storelens.config import StoreConfig
+from storelens.demographics import AGE_BANDS
 from storelens.errors import ConfigError, StorageError
 from storelens.outputs import output_folder
 from storelens.render import FloorCanvas, render_heatmap
@@ -42,6 +43,8 @@ class StoreStats:
         top_paths: (zones in order, people) for the most common whole paths.
         hourly: (hour, line, direction, count) rows.
         alerts: Alerts raised in the range, {zone: {kind: count}}.
+        demographics: Visits with an age and gender estimate (cameras with demographics on),
+            {age band: {gender: count}}.
     """
 
     start: datetime
@@ -60,6 +63,7 @@ class StoreStats:
     top_paths: list[tuple[list[str], int]] = field(default_factory=list)
     hourly: list[tuple[str, str, str, int]] = field(default_factory=list)
     alerts: dict[str, dict[str, int]] = field(default_factory=dict)
+    demographics: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -93,6 +97,11 @@ class StoreStats:
             lines.append(f"path {' -> '.join(zones)}: {n}")
         for zone, kinds in sorted(self.alerts.items()):
             lines.append(f"alerts {zone}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())))
+        if self.demographics:
+            total = sum(n for genders in self.demographics.values() for n in genders.values())
+            lines.append(f"visits with an age and gender estimate: {total}")
+        for band, genders in self.demographics.items():
+            lines.append(f"age {band}: " + ", ".join(f"{n} {gender}" for gender, n in sorted(genders.items())))
         return "\n".join(lines)
 
 
@@ -118,6 +127,10 @@ def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: da
     if came_in:
         stats.median_visit_s = float(np.median(came_in))
     stats.zones = db.zone_stats(start, end)
+    for count in db.demographic_counts(start, end):
+        genders = stats.demographics.setdefault(count.age_band, {})
+        genders[count.gender] = genders.get(count.gender, 0) + count.visits
+    stats.demographics = {band: stats.demographics[band] for band in AGE_BANDS if band in stats.demographics}
     for camera in [*config.cameras, STORE_CAMERA_ID]:  # a several-camera store's records are the fused "store"
         series = db.occupancy(start, end, camera_id=camera)
         if len(series):
