@@ -12,7 +12,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from mjpeg_server import free_port
 
 from storelens.storage import schema
 
@@ -135,12 +135,6 @@ def test_sqlite_locked_for_30_s_mid_run_delays_writes_and_loses_nothing(config, 
     assert _rows(url) == reference
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class _Postgres:
     """A PostgreSQL server of the test's own, in a temporary folder (as user postgres under root)."""
 
@@ -150,7 +144,7 @@ class _Postgres:
             pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
         self.bin = Path(found[-1]).parent
         self.dir = Path(tempfile.mkdtemp(prefix="storelens-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_user:
             shutil.chown(self.dir, "postgres")

@@ -1,4 +1,6 @@
-"""`storelens run` stopped by SIGTERM, as systemd stops it: it flushes and closes like Ctrl-C."""
+"""`storelens run` stopped by SIGTERM, as systemd stops it: it flushes and closes like Ctrl-C, on
+recorded video and on a live camera (one that was down for the run's first minute, as after a power
+cut)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from mjpeg_server import Clip, MjpegServer, free_port
 
 from storelens.config import load_config
 from storelens.detect import make_detector
@@ -25,6 +28,7 @@ from storelens.sources.base import SourceBase
 pytestmark = pytest.mark.integration
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/one-by-one/store.yaml"
+CLIP = "one-by-one/one-by-one-person-detection.mp4"
 CLIP_FRAMES, FPS = 1394, 10.0
 # Standing at the table (frames, from tests/integration/test_store_run.py): in the room, so a visit
 # and a zone visit are open.
@@ -141,7 +145,7 @@ def test_sigterm_stops_worker_processes_and_keeps_what_they_tracked(shared_data,
     service) or as ``kill PID`` does (the main one, which tells the workers)."""
     store = yaml.safe_load(EXAMPLE.read_text())
     room = store["cameras"].pop("room")
-    room.update(source=str(shared_data / "one-by-one/one-by-one-person-detection.mp4"), analysis_fps=5)
+    room.update(source=str(shared_data / CLIP), analysis_fps=5)
     store["cameras"] = {"left": room, "right": room}
     config = tmp_path / "store.yaml"
     config.write_text(yaml.safe_dump(store))
@@ -159,3 +163,85 @@ def test_sigterm_stops_worker_processes_and_keeps_what_they_tracked(shared_data,
     assert got["positions"] and {p[0] for p in got["positions"]} == {"store"}
     visits = re.search(r"(\d+) visits", lines[2]).group(1)
     assert len(got["visits"]) == int(visits) > 0  # the ones open at the stop included
+
+
+DOWN_S = 60.0
+"""The live camera boots this long after the run starts: a power cut, the box up first."""
+RETRY_S = (1, 2, 4, 8, 16, 30)
+"""The run's waits between attempts to open a camera that is down (`LIVE_CAMERA_RETRY`)."""
+
+
+def test_sigterm_on_a_live_camera_that_was_down_for_the_first_minute(shared_data, tmp_path):
+    """The one-by-one clip as a 10 fps MJPEG camera that starts streaming a minute into the run:
+    reported down meanwhile (the real waits, 1 s doubling to 30 s), back once frames flow, then
+    stopped by SIGTERM while someone stands at the table: that open visit is closed and stored.
+    Frames are analysed at 5 a second so that the run keeps up with the stream on a busy machine,
+    and the newest frame analysed is the one the camera shows."""
+    clip, port = Clip.load(shared_data / CLIP), free_port()
+    url = f"http://127.0.0.1:{port}/stream.mjpg"
+    store = yaml.safe_load(EXAMPLE.read_text())
+    store["cameras"]["room"].update(source=url, analysis_fps=5)
+    config = tmp_path / "store.yaml"
+    config.write_text(yaml.safe_dump(store))
+    db_path = tmp_path / "live.db"
+    run = start_run(config, db_path, health_every_s=0.2)
+    down_since, said_down = time.monotonic(), []
+    while time.monotonic() - down_since < DOWN_S:
+        assert run.poll() is None, f"the run ended while its camera was down: {run.communicate()}"
+        error = health(db_path, "room").get("last_error")
+        if error and error not in said_down:
+            said_down.append(error)
+        time.sleep(0.2)
+    camera, stops = MjpegServer(port, clip), []
+
+    def someone_at_the_table() -> bool:
+        """Frames flow, positions are stored, and the newest frame analysed shows someone at the
+        table (not near either end of their stay); notes the time, as SIGTERM follows at once."""
+        report = health(db_path, "room")
+        if report.get("last_error") is not None or not report.get("last_frame_ts") or not stored_positions():
+            return False
+        frame = camera.clip_frame(datetime.fromisoformat(report["last_frame_ts"]))
+        if frame is None or not any(first + 20 <= frame <= last - 30 for first, last in TABLE_TRUTH):
+            return False
+        stops.append(datetime.now(timezone.utc))
+        return True
+
+    def stored_positions() -> int:
+        try:
+            with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1) as con:
+                return con.execute("SELECT count(*) FROM positions").fetchone()[0]
+        except sqlite3.OperationalError:  # being written
+            return 0
+
+    try:
+        out, err = stop_when(run, someone_at_the_table)
+    finally:
+        camera.stop()
+    [stopped_at] = stops
+
+    assert run.returncode == 0, err
+    retrying = [re.fullmatch(rf"down: {url}: cannot open \(.*\); retrying in (\d+) s", e) for e in said_down]
+    assert all(retrying), said_down
+    waits = [int(m.group(1)) for m in retrying]  # each seen for seconds, but a poll may miss the short ones
+    assert waits == sorted(waits) and {8, 16, 30} <= set(waits) <= set(RETRY_S), said_down
+    assert "Traceback" not in err and "interrupted: stopping 1 cameras and saving what they tracked" in err
+    down = f"camera room down: {url}: cannot open (unreachable, refused, busy, or not a video); retrying in 1 s"
+    changes = [line for line in err.splitlines() if line.split(": ", 1)[-1].startswith("camera room ")]
+    assert len(changes) == 2 and changes[0].endswith(down), err
+    back_after_s = int(re.search(r"camera room back after (\d+) s$", changes[1]).group(1))
+    assert DOWN_S / 2 < back_after_s < DOWN_S + max(RETRY_S) + 10, err  # 61 s unless the run starts slowly
+    summary, *rest = out.strip().splitlines()
+    assert f"stored in sqlite:///{db_path}" in rest
+    frames, visits = re.fullmatch(r"room: (\d+) frames .* (\d+) visits, .*", summary).groups()
+
+    final = health(db_path, "room")
+    assert final["last_error"] is None and final["frames"] == int(frames) > 0
+    with open_store_database(load_config(config), f"sqlite:///{db_path}") as db:
+        got = records(db)
+    assert got["positions"] and len(got["visits"]) == int(visits) > 0
+    seen = [datetime.fromtimestamp(ts_us / 1e6, timezone.utc) for _, _, ts_us in got["positions"]]
+    assert camera.started_at <= min(seen) and max(seen) <= stopped_at
+    assert all(v.end_ts <= stopped_at for v in got["visits"])
+    closed_by_the_stop = stopped_at - timedelta(seconds=3)
+    assert len([v for v in got["visits"] if v.end_ts >= closed_by_the_stop]) == 1
+    assert [v.zone for v in got["zone_visits"] if v.exit_ts >= closed_by_the_stop] == ["table"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import _thread
 import logging
 import re
-import socket
 import textwrap
 import threading
 import time
@@ -14,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from factories import person_box
-from mjpeg_server import MjpegServer
+from mjpeg_server import MjpegServer, free_port
 
 from storelens.config import load_config
 from storelens.detect.boxes import person_detections
@@ -212,12 +211,6 @@ def test_a_store_goes_on_while_one_camera_is_down(tmp_path):
     assert [r.frames for r in runs[:2]] == [N_FRAMES, 0]
     aisle = [error for camera, error in sent if camera == "aisle"]
     assert len(aisle) >= 3 and all(e.startswith("down: rtsp://aisle.invalid/s: cannot open") for e in aisle[:-1])
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_a_real_stream_down_at_start_then_dropped_is_retried_and_reported(tmp_path, caplog):
