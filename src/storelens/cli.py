@@ -147,7 +147,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", type=Path, help="store config (YAML)")
     _add_range_args(p)
     p.add_argument("--camera", help="one camera only (default: all)")
-    p.add_argument("--no-flow", action="store_true", help="presence only, no movement arrows")
+    p.add_argument("--no-flow", action="store_true", help="time spent only, without the main routes' lines")
+    p.add_argument("--staff", action="store_true", help="show staff-only zones too (left out by default)")
     p.add_argument("-o", "--out", type=Path, default=Path("heatmap.png"), help="PNG to write")
     p.set_defaults(func=_cmd_heatmap)
 
@@ -402,8 +403,14 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     start, end = _range(args, config.tz)
     with _database(args, config) as db:
-        path, seconds = write_heatmap_png(config, db, start, end, args.out, camera=args.camera, flow=not args.no_flow)
-    print(f"wrote {path} ({seconds:.0f} person-seconds)")
+        path, report = write_heatmap_png(
+            config, db, start, end, args.out, camera=args.camera, flow=not args.no_flow, staff=args.staff
+        )
+    scale = report.heat.scale
+    print(
+        f"wrote {path}: {report.heat.seconds.sum() / 60:,.0f} visitor-minutes on the floor shown, colour scale "
+        f"0-{scale.top:,.0f} visitor-minutes per m2 (95th-percentile spot at {scale.p95_share:.0%} of it)"
+    )
     return 0
 
 

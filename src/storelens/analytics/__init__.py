@@ -2,7 +2,8 @@
 
 from storelens.analytics.alerts import RESTRICTED_APPROACH, RESTRICTED_ENTRY, ZoneAlerts
 from storelens.analytics.engine import STORE_ZONE, AnalyticsEvents, AnalyticsSpec, StoreAnalytics
-from storelens.analytics.heatmap import HeatGrid, zone_presence
+from storelens.analytics.floor_heat import FloorHeat, HeatScale, ZoneHeat, floor_heat, zone_heat
+from storelens.analytics.heatmap import HeatGrid
 from storelens.analytics.lines import LineCounter, LineSpec
 from storelens.analytics.paths import zone_paths
 from storelens.analytics.records import (
@@ -24,8 +25,10 @@ __all__ = [
     "AnalyticsEvents",
     "AnalyticsSpec",
     "Direction",
+    "FloorHeat",
     "FloorPositions",
     "HeatGrid",
+    "HeatScale",
     "LineCounter",
     "LineCrossing",
     "LineSpec",
@@ -33,9 +36,11 @@ __all__ = [
     "StoreAnalytics",
     "Visit",
     "ZoneAlerts",
+    "ZoneHeat",
     "ZoneSpec",
     "ZoneTracker",
     "ZoneVisit",
+    "floor_heat",
+    "zone_heat",
     "zone_paths",
-    "zone_presence",
 ]

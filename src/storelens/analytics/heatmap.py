@@ -2,8 +2,9 @@
 
 Positions are binned into cells and summed in one place, as the database stores them
 (`storelens.storage.downsample.heat_increments`, on the database's fixed cell size), so every
-report reads the same cells; this module lays a range of them out as a dense grid and scores
-zones on it, and `storelens.render.heatmap` only draws it.
+report reads the same cells; this module lays a range of them out on a grid,
+`storelens.analytics.floor_heat` keeps them to the walkable floor and scores zones, and
+`storelens.render.heatmap` only draws them.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from storelens.geometry.polygons import points_in_polygon
-
-__all__ = ["HeatGrid", "zone_presence"]
+__all__ = ["HeatGrid"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,29 +39,45 @@ class HeatGrid:
         cols, rows = np.ceil((hi - lo) / cell_m).astype(int)
         return cls((float(lo[0]), float(lo[1])), (int(rows), int(cols)), cell_m)
 
+    @classmethod
+    def on_lattice(cls, points_m: np.ndarray, cell_m: float) -> HeatGrid:
+        """The grid covering (n, 2) points with cells on the database's lattice (corners at
+        multiples of ``cell_m``), so stored cells land on it whole.
+
+        >>> HeatGrid.on_lattice(np.array([[0.1, -0.3], [1.0, 0.6]]), 0.5)
+        HeatGrid(origin_m=(0.0, -0.5), shape=(3, 2), cell_m=0.5)
+        """
+        p = np.asarray(points_m, dtype=np.float64).reshape(-1, 2)
+        lo = np.floor(p.min(axis=0) / cell_m).astype(int)
+        hi = np.ceil(p.max(axis=0) / cell_m).astype(int)
+        cols, rows = np.maximum(hi - lo, 1)
+        return cls((float(lo[0] * cell_m), float(lo[1] * cell_m)), (int(rows), int(cols)), cell_m)
+
+    def take(self, values: np.ndarray, origin_m: tuple[float, float]) -> np.ndarray:
+        """(rows, cols) of this grid from ``values``, a grid of the same lattice whose cell [0, 0]
+        has its corner at ``origin_m``; cells outside ``values`` are 0, cells outside this grid
+        are dropped.
+
+        >>> g = HeatGrid((0.0, 0.0), (2, 2), 1.0)
+        >>> g.take(np.array([[1.0, 2.0], [3.0, 4.0]]), (1.0, -1.0)).tolist()
+        [[0.0, 3.0], [0.0, 0.0]]
+        """
+        out = np.zeros(self.shape)
+        dc, dr = (int(round((o - mine) / self.cell_m)) for o, mine in zip(origin_m, self.origin_m))
+        rows, cols = values.shape[:2]
+        r0, r1 = max(dr, 0), min(dr + rows, self.shape[0])
+        c0, c1 = max(dc, 0), min(dc + cols, self.shape[1])
+        if r0 < r1 and c0 < c1:
+            out[r0:r1, c0:c1] = values[r0 - dr : r1 - dr, c0 - dc : c1 - dc]
+        return out
+
     def centres_m(self) -> tuple[np.ndarray, np.ndarray]:
         """(cols,) x and (rows,) y of the cell centres, metres."""
         x = self.origin_m[0] + (np.arange(self.shape[1]) + 0.5) * self.cell_m
         y = self.origin_m[1] + (np.arange(self.shape[0]) + 0.5) * self.cell_m
         return x, y
 
-
-def zone_presence(grid: HeatGrid, presence_s: np.ndarray, zones: dict[str, np.ndarray]) -> dict[str, float]:
-    """Person-seconds per square metre in each zone: which areas are hot and which are cold.
-
-    Normalising by area makes a small busy display comparable with a large quiet aisle.
-
-    Args:
-        grid: Cells of ``presence_s``.
-        presence_s: (rows, cols) seconds per cell.
-        zones: {name: (k, 2) polygon, metres}.
-    """
-    x, y = grid.centres_m()
-    centres = np.stack(np.meshgrid(x, y), axis=-1).reshape(-1, 2)
-    flat = presence_s.reshape(-1)
-    out = {}
-    for name, polygon in zones.items():
-        inside = points_in_polygon(centres, polygon)
-        area = inside.sum() * grid.cell_m**2
-        out[name] = float(flat[inside].sum() / area) if area else 0.0
-    return out
+    def points_m(self) -> np.ndarray:
+        """(rows * cols, 2) cell centres, row by row (the order of ``values.reshape(-1)``)."""
+        x, y = self.centres_m()
+        return np.stack(np.meshgrid(x, y), axis=-1).reshape(-1, 2)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from storelens.analytics.records import ZoneVisit
 
 __all__ = ["zone_paths"]
 
 
-def zone_paths(visits: Iterable[ZoneVisit]) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, ...]]]:
+def zone_paths(
+    visits: Iterable[ZoneVisit], skip_zones: Collection[str] = ()
+) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, ...]]]:
     """Transitions between zones and whole paths, per person, in the order they entered.
 
     Repeated visits to the same zone in a row (in, out for a moment, back in) are one stop.
+    Zones in ``skip_zones`` (staff-only areas, for shoppers' flows) are left out, as if the
+    person had not been there.
 
     Returns:
         ``transitions[(a, b)]``: people who went from zone a to zone b next;
@@ -29,6 +33,8 @@ def zone_paths(visits: Iterable[ZoneVisit]) -> tuple[Counter[tuple[str, str]], C
     """
     sequences: dict[tuple[str, int], list[str]] = {}
     for v in sorted(visits, key=lambda v: (v.enter_ts, v.zone)):
+        if v.zone in skip_zones:
+            continue
         seq = sequences.setdefault((v.camera_id, v.track_id), [])
         if not seq or seq[-1] != v.zone:
             seq.append(v.zone)

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-import cv2
 import numpy as np
 
-from storelens.analytics import Direction, HeatGrid, zone_paths, zone_presence
+from storelens.analytics import Direction, zone_paths
 from storelens.config import StoreConfig
 from storelens.demographics import AGE_BANDS
-from storelens.errors import ConfigError, StorageError
-from storelens.outputs import output_folder
-from storelens.render import FloorCanvas, render_heatmap
+from storelens.reports.heatmap import heatmap_report
 from storelens.storage import STORE_CAMERA_ID, StoreDatabase, ZoneStats
 
-__all__ = ["StoreStats", "store_stats", "write_heatmap_png"]
+__all__ = ["StoreStats", "store_stats"]
 
 TOP_N = 5
 """Paths and path steps listed in the text report."""
@@ -38,7 +34,8 @@ class StoreStats:
         median_visit_s: Median time on the floor per visit that came in.
         zones: Visits and dwell per zone.
         peak_occupancy: Most people at once on the floor, per camera (``store``: the fused store).
-        zone_heat: Person-seconds per square metre per zone, hottest first.
+        zone_heat: Visitor-minutes per m2 of walkable floor per zone, hottest first (staff-only
+            zones left out, as on the heatmap).
         transitions: (from zone, to zone, people) rows, most travelled first.
         top_paths: (zones in order, people) for the most common whole paths.
         hourly: (hour, line, direction, count) rows.
@@ -90,7 +87,7 @@ class StoreStats:
             )
         if self.zone_heat:
             ranked = ", ".join(f"{name} {v:.1f}" for name, v in self.zone_heat.items())
-            lines.append(f"zone heat, person-seconds per m2, hottest first: {ranked}")
+            lines.append(f"zone heat, visitor-minutes per m2, hottest first: {ranked}")
         for a, b, n in self.transitions[:TOP_N]:
             lines.append(f"path step {a} -> {b}: {n}")
         for zones, n in self.top_paths:
@@ -138,62 +135,8 @@ def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: da
     transitions, paths = zone_paths(db.zone_visits(start, end))
     stats.transitions = [(a, b, n) for (a, b), n in transitions.most_common()]
     stats.top_paths = [(list(p), n) for p, n in paths.most_common(TOP_N)]
-    grid, dense = _stored_heat(db, start, end, None)
-    heat = zone_presence(grid, dense.seconds, {z.name: np.array(z.polygon, float) for z in config.zones})
-    stats.zone_heat = dict(sorted(heat.items(), key=lambda kv: -kv[1]))
+    stats.zone_heat = {z.name: z.minutes_per_m2 for z in heatmap_report(config, db, start, end).zones}
     for stored in db.alerts(start, end):
         kinds = stats.alerts.setdefault(stored.alert.zone, {})
         kinds[stored.alert.kind] = kinds.get(stored.alert.kind, 0) + 1
     return stats
-
-
-def _stored_heat(db: StoreDatabase, start: datetime, end: datetime, camera: str | None):
-    """The stored heat for a range as an analytics grid and its dense arrays."""
-    dense = db.heatmap(start, end, camera_id=camera).dense()
-    rows, cols = dense.seconds.shape
-    return HeatGrid(dense.origin_xy_m, (rows, cols), dense.cell_m), dense
-
-
-def write_heatmap_png(
-    config: StoreConfig,
-    db: StoreDatabase,
-    start: datetime,
-    end: datetime,
-    out: Path,
-    camera: str | None = None,
-    flow: bool = True,
-) -> tuple[Path, float]:
-    """Draw the stored heatmap for a range on the floor plan; returns the path and person-seconds.
-
-    Raises:
-        ConfigError: ``camera`` is not one of the store's, or ``out`` does not name a PNG.
-        StorageError: ``out`` cannot be written.
-    """
-    if camera is not None and camera not in config.cameras:
-        raise ConfigError(f"no camera {camera!r}; the config has {', '.join(config.cameras)}")
-    if out.suffix.lower() != ".png":
-        raise ConfigError(f"{out}: the heatmap is a PNG image; give a file name ending in .png")
-    grid, dense = _stored_heat(db, start, end, camera)
-    rows, cols = grid.shape
-    outline = np.array(config.floor_plan.outline, dtype=np.float64) if config.floor_plan.outline else None
-    extent = outline if outline is not None else np.array(
-        [grid.origin_m, (grid.origin_m[0] + cols * grid.cell_m, grid.origin_m[1] + rows * grid.cell_m)]
-    )
-    canvas = _canvas(config, extent)
-    zones = {z.name: np.array(z.polygon, dtype=np.float64) for z in config.zones}
-    flow_m = np.stack([dense.flow_dx, dense.flow_dy], axis=-1) if flow else None
-    image = render_heatmap(canvas, grid, dense.seconds, flow_m, outline, zones)
-    output_folder(out.parent)
-    if not cv2.imwrite(str(out), image):
-        raise StorageError(f"{out}: cannot write the heatmap image")
-    return out, float(dense.seconds.sum())
-
-
-def _canvas(config: StoreConfig, extent_m: np.ndarray) -> FloorCanvas:
-    plan = config.floor_plan
-    if plan.image is not None and plan.metres_per_pixel and plan.origin_px is not None:
-        image = cv2.imread(str(plan.image))
-        if image is None:
-            raise ConfigError(f"floor_plan.image: cannot read {plan.image} as an image")
-        return FloorCanvas(image, tuple(plan.origin_px), 1.0 / plan.metres_per_pixel, flip_y=plan.flip_y)
-    return FloorCanvas.blank(extent_m)
