@@ -119,7 +119,8 @@ def test_sigterm_stores_what_a_run_of_the_frames_it_saw_stores(shared_data, tmp_
     out, err = stop_when(run, lambda: at_the_table(health(db_path, "room")))
     assert run.returncode == 0, err
     assert "Traceback" not in err and "interrupted: stopping 1 cameras and saving what they tracked" in err
-    summary, stored_in = out.strip().splitlines()
+    summary, stored_in, counts = out.strip().splitlines()
+    assert counts.startswith("counts: ") and " stats " in counts  # the command that shows what was stored
     frames = int(re.match(r"room: (\d+) frames", summary).group(1))
     assert 1 < frames < CLIP_FRAMES and stored_in == f"stored in sqlite:///{db_path}"
 
@@ -155,7 +156,7 @@ def test_sigterm_stops_worker_processes_and_keeps_what_they_tracked(shared_data,
     assert run.returncode == 0, err
     assert "Traceback" not in err
     lines = out.strip().splitlines()
-    assert [line.split(":")[0] for line in lines] == ["left", "right", "store", "stored in sqlite"]
+    assert [line.split(":")[0] for line in lines] == ["left", "right", "store", "stored in sqlite", "counts"]
     frames = {line.split(":")[0]: int(re.search(r": (\d+) frames", line).group(1)) for line in lines[:3]}
     assert 0 < frames["left"] < CLIP_FRAMES / 2 and 0 < frames["right"] < CLIP_FRAMES / 2
     with open_store_database(load_config(config), f"sqlite:///{db_path}") as db:
