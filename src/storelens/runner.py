@@ -175,12 +175,12 @@ class PerProcessDetector:
 
 class _HealthReporter:
     """Wraps a camera's detector to count the frames analysed, and reports the camera's health
-    (newest frame, frames/s, last error) every `HEALTH_EVERY_S` of wall clock, so the dashboard
+    (newest frame, frames/s, last person seen, last error) every `HEALTH_EVERY_S` of wall clock, so the dashboard
     can tell a running camera from a stopped one even when nobody is in view."""
 
     def __init__(self, detector: Detector, camera_id: str, send: HealthSink) -> None:
         self.detector, self.camera_id, self.send = detector, camera_id, send
-        self.frames, self.last_ts = 0, None
+        self.frames, self.last_ts, self.last_person_ts = 0, None, None
         self._started = time.monotonic()
         self._due = self._started
 
@@ -193,13 +193,20 @@ class _HealthReporter:
         self.last_ts = frame.ts
         if time.monotonic() >= self._due:
             self.report()
-        return self.detector(frame)
+        detections = self.detector(frame)
+        if np.any(detections.confidence >= self.detector.min_score):
+            self.last_person_ts = frame.ts  # a camera of a fused store stores no positions of its own
+        return detections
 
     def report(self, error: str | None = None) -> None:
         now = time.monotonic()
         elapsed = now - self._started
         fps = self.frames / elapsed if elapsed > 0 else 0.0
-        self.send(CameraHealth(self.camera_id, datetime.now(timezone.utc), self.last_ts, self.frames, fps, error))
+        self.send(
+            CameraHealth(
+                self.camera_id, datetime.now(timezone.utc), self.last_ts, self.frames, fps, error, self.last_person_ts
+            )
+        )
         self._due = now + HEALTH_EVERY_S
 
 

@@ -72,6 +72,7 @@ class CameraHealth:
         frames: Frames analysed by the current run.
         fps: Frames analysed per second of wall clock, over the current run.
         last_error: One line on why the camera stopped, or None.
+        last_person_ts: Capture time of the newest frame in which the camera detected someone.
     """
 
     camera_id: str
@@ -80,6 +81,7 @@ class CameraHealth:
     frames: int
     fps: float
     last_error: str | None = None
+    last_person_ts: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

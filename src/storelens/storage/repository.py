@@ -220,6 +220,7 @@ class StoreDatabase:
                 "frames": health.frames,
                 "fps": health.fps,
                 "last_error": health.last_error,
+                "last_person_ts": None if health.last_person_ts is None else health.last_person_ts.isoformat(),
             }
         )
         row = {"key": f"{CAMERA_HEALTH_PREFIX}{health.camera_id}", "value": value}
@@ -235,7 +236,7 @@ class StoreDatabase:
         out = {}
         for key, value in rows:
             data, camera_id = json.loads(value), key[len(CAMERA_HEALTH_PREFIX) :]
-            last = data["last_frame_ts"]
+            last, person = data["last_frame_ts"], data.get("last_person_ts")  # absent in older reports
             out[camera_id] = CameraHealth(
                 camera_id,
                 datetime.fromisoformat(data["reported_at"]),
@@ -243,6 +244,7 @@ class StoreDatabase:
                 int(data["frames"]),
                 float(data["fps"]),
                 data["last_error"],
+                None if person is None else datetime.fromisoformat(person),
             )
         return out
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from storelens.api.app import create_app
 from storelens.api.context import ApiSettings
 from storelens.calibrate import check_image_path
-from storelens.config import load_config
+from storelens.config import StoreConfig, load_config
 from storelens.errors import StorageError
 from storelens.runner import store_id_of
 from storelens.storage import CameraHealth, SpoolHealth, open_database
@@ -79,6 +79,16 @@ def test_camera_status_from_health_reports(viewer, db_url):
         db.set_camera_health(CameraHealth("door", NOW, NOW, 121, 4.9, "rtsp://door: connection refused"))
     (camera,) = viewer.get("/api/cameras").json()
     assert camera["status"] == "error" and camera["last_error"] == "rtsp://door: connection refused"
+
+
+def test_a_fused_stores_camera_was_last_seen_when_its_run_last_detected_someone(viewer, db_url):
+    """A camera of a several-camera store stores no positions of its own (they are the store's
+    visitors): its health report says when it last saw someone."""
+    with open_database(db_url) as db:  # the newest stored point of "door" is 0.5 s before NOW
+        db.set_camera_health(CameraHealth("door", NOW - timedelta(hours=1), NOW, 500, 5.5, None, NOW))
+    (camera,) = viewer.get("/api/cameras").json()
+    assert camera["last_position_at"].startswith("2026-03-04T15:00:00")  # the report's, the newer one
+    assert camera["status"] == "active" and camera["seconds_since_last_position"] == 0
 
 
 def test_storage_status_from_the_runs_write_reports(viewer, db_url):
@@ -191,17 +201,50 @@ def test_zones(viewer):
         ("entrance", "aisle_1", 1),
         ("aisle_1", "till", 1),
     }
+    sankey = z["sankey"]
+    assert sankey["people"] == sankey["all_people"] == 2 and len(sankey["links"]) == 2
+    assert set(sankey["colours"]) == {"entrance", "aisle_1", "till"} and z["left_out"] == []
 
 
 def test_heatmap_json_and_png(viewer):
     h = viewer.get("/api/heatmap").json()
     assert h["start"] == "2026-03-04T00:00:00Z" and h["total_person_s"] > 0
     assert len(h["seconds"]) == h["rows"] and len(h["seconds"][0]) == h["cols"] == len(h["flow_dx"][0])
+    scale = h["scale"]
+    assert scale["unit"] == "visitor-minutes per m²" and 0 < scale["p95"] <= scale["top"] <= scale["peak"]
+    assert scale["ticks"][0][0] == 0.0 and scale["ticks"][-1] == [scale["top"], scale["ticks"][-1][1]]
+    assert scale["ticks"][-1][1].endswith("+")
+    assert scale["colours"][0][0] == 0.0 and scale["colours"][-1][0] == 1.0
+    ranked = [z["minutes_per_m2"] for z in h["zones"]]
+    assert ranked == sorted(ranked, reverse=True) and h["zones"][0]["name"] == "aisle_1"  # where the tracks stood
+    assert h["left_out"] == [] and h["staff"] is False and h["visitors"] == 1
+    assert h["sankey"]["people"] == 2  # track 1: entrance -> aisle_1 -> till
+    assert [(m["from_zone"], m["to_zone"]) for m in h["routes"]] == [("aisle_1", "till"), ("entrance", "aisle_1")]
     png = viewer.get("/api/heatmap.png", params={"flow": "false", "camera": "door"})
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    plan = viewer.get("/api/heatmap.png", params={"legend": "false", "width": 400, "dpr": 2})
+    image = cv2.imdecode(np.frombuffer(plan.content, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape[1] == 800  # 400 CSS pixels at 2 device pixels each
     unknown = viewer.get("/api/heatmap", params={"camera": "roof"})
     assert unknown.status_code == 422 and "unknown camera 'roof'" in unknown.json()["detail"]
+
+
+def test_staff_zones_are_left_out_of_heat_ranking_and_moves(make_client, tokens):
+    data = store_config().model_dump()
+    next(z for z in data["zones"] if z["name"] == "aisle_1")["kind"] = "staff_only"
+    client = make_client(config=StoreConfig.model_validate(data))
+    client.headers.update(bearer(tokens["vic"]))
+    week = {"from": "2026-02-25", "to": "2026-03-05"}
+    h = client.get("/api/heatmap", params=week).json()
+    assert h["left_out"] == ["aisle_1"] and "aisle_1" not in {z["name"] for z in h["zones"]}
+    assert h["scale"]["top"] == 0  # every track stood in aisle_1
+    shown = client.get("/api/heatmap", params={**week, "staff": "true"}).json()
+    assert shown["left_out"] == [] and shown["zones"][0]["name"] == "aisle_1"
+    z = client.get("/api/zones", params=week).json()
+    assert z["left_out"] == ["aisle_1"]
+    assert {(t["from_zone"], t["to_zone"]) for t in z["transitions"]} == {("entrance", "till")}
+    assert [(n["zone"], n["side"]) for n in z["sankey"]["nodes"]] == [("entrance", "from"), ("till", "to")]
 
 
 def test_alerts_and_acknowledging_them(client, tokens):

@@ -78,16 +78,22 @@ def cameras(_: Viewer, ctx: Ctx) -> list[CameraStatusOut]:
     now_us = to_us(ctx.now())
     out = []
     for cid in ids:
-        last = seen.get(cid)
         report = health.get(cid)
+        # Stored points, or (a camera of a fused store, whose people are stored as the store's
+        # visitors) the newest frame in which its run detected someone.
+        candidates = [seen.get(cid), None if report is None or report.last_person_ts is None
+                      else to_us(report.last_person_ts)]
+        last = max((t for t in candidates if t is not None), default=None)
         configured = ctx.config.cameras.get(cid)
         fps = stored[cid].fps if cid in stored else (configured.analysis_fps or configured.fps)
         if report is not None and report.last_error:
             status = "error"
         elif report is not None and now_us - to_us(report.reported_at) <= HEALTH_FRESH_US:
             status = "active"
-        elif last is None:
+        elif last is None and report is None:
             status = "no data"
+        elif last is None:
+            status = "quiet"
         else:
             status = "active" if now_us - last <= STALE_US else "quiet"
         out.append(
