@@ -1,4 +1,4 @@
-"""Zone visits over a range: how many, how long (percentiles and a histogram), and where people went next."""
+"""Zone visits over a range: how many, how long (percentiles and a histogram), and where shoppers went next."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from collections import defaultdict
 import numpy as np
 
 from storelens.analytics import zone_paths
+from storelens.api.heatmap import sankey_out
 from storelens.api.schemas import DwellOut, HistogramBin, TransitionOut, ZoneReportOut, ZonesOut
 from storelens.api.timerange import TimeRange
 from storelens.config import StoreConfig
+from storelens.render.sankey import sankey_layout, zone_colours
+from storelens.reports.flows import staff_zones, store_people
 from storelens.storage import StoreDatabase
 
 __all__ = ["HISTOGRAM_EDGES_S", "zone_report"]
@@ -52,10 +55,13 @@ def zone_report(config: StoreConfig, db: StoreDatabase, r: TimeRange) -> ZonesOu
                 histogram=_histogram(seconds),
             )
         )
-    transitions, _ = zone_paths(visits)
+    skip = staff_zones(config)
+    transitions, _ = zone_paths(store_people(visits), skip)
     return ZonesOut(
         start=r.start.astimezone(r.tz),
         end=r.end.astimezone(r.tz),
         zones=zones,
         transitions=[TransitionOut(from_zone=a, to_zone=b, people=n) for (a, b), n in transitions.most_common()],
+        sankey=sankey_out(sankey_layout(transitions), zone_colours([z.name for z in config.zones])),
+        left_out=sorted(skip),
     )

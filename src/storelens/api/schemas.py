@@ -6,9 +6,11 @@ Times are ISO 8601 with their offset, on the store's clock; distances are floor 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storelens.analytics.floor_heat import SCALE_PERCENTILE
 from storelens.api.accounts import NAME_PATTERN, Role
 
 __all__ = [
@@ -16,6 +18,7 @@ __all__ = [
     "CameraOut",
     "CameraStatusOut",
     "DwellOut",
+    "HeatScaleOut",
     "HeatmapOut",
     "HistogramBin",
     "LineOut",
@@ -29,6 +32,9 @@ __all__ = [
     "PeakGrid",
     "PositionOut",
     "PositionsOut",
+    "SankeyLinkOut",
+    "SankeyNodeOut",
+    "SankeyOut",
     "SirenIn",
     "SirenOut",
     "StorageStatusOut",
@@ -42,6 +48,7 @@ __all__ = [
     "UserIn",
     "UserOut",
     "VisitorsOut",
+    "ZoneHeatOut",
     "ZoneOut",
     "ZoneReportOut",
     "ZonesOut",
@@ -258,25 +265,85 @@ class TransitionOut(BaseModel):
     people: int
 
 
+class SankeyNodeOut(BaseModel):
+    zone: str
+    side: Literal["from", "to"] = Field(description="from: the left column (where moves start); to: the right")
+    people: int
+    y0: float = Field(description="Top of the bar, as a fraction of the diagram's height (0 = top)")
+    y1: float
+
+
+class SankeyLinkOut(BaseModel):
+    from_zone: str
+    to_zone: str
+    people: int
+    from_y0: float = Field(description="The ribbon at the left bar, fractions of the height")
+    from_y1: float
+    to_y0: float = Field(description="The ribbon at the right bar")
+    to_y1: float
+
+
+class SankeyOut(BaseModel):
+    """Moves between zones as a two-column Sankey diagram, laid out as the PNG draws it."""
+
+    people: int = Field(description="Moves shown (the busiest ones)")
+    all_people: int = Field(description="Moves in all")
+    nodes: list[SankeyNodeOut]
+    links: list[SankeyLinkOut]
+    colours: dict[str, str] = Field(description="Zone -> colour (#rrggbb)")
+
+
 class ZonesOut(BaseModel):
     start: datetime
     end: datetime
     zones: list[ZoneReportOut]
-    transitions: list[TransitionOut]
+    transitions: list[TransitionOut] = Field(
+        description="People who went from one zone straight to the next, busiest first; staff-only zones left out"
+    )
+    sankey: SankeyOut
+    left_out: list[str] = Field(description="Staff-only zones, left out of the moves")
+
+
+class HeatScaleOut(BaseModel):
+    unit: str
+    top: float = Field(
+        description=f"Top of the colour scale: the visited floor's {SCALE_PERCENTILE:.0f}th-percentile cell"
+    )
+    p95: float = Field(description="The visited floor's 95th-percentile cell")
+    p95_share: float = Field(description="p95 / top: where it sits on the scale")
+    peak: float = Field(description="The hottest cell; cells above top are drawn in the top colour")
+    colours: list[tuple[float, str]] = Field(description="(position 0-1, #rrggbb) stops of the scale")
+    ticks: list[tuple[float, str]] = Field(description="(value, label) marks along the bar, as the PNG's")
+
+
+class ZoneHeatOut(BaseModel):
+    name: str
+    kind: str
+    minutes: float = Field(description="Visitor-minutes spent in the zone")
+    minutes_per_m2: float = Field(description="Per m2 of its walkable floor: zones are ranked by it")
+    visitors: int = Field(description="People with a visit to the zone (lasting its min_dwell_s or more)")
+    share: float | None = Field(description="visitors / people who came into the store; null when none did")
 
 
 class HeatmapOut(BaseModel):
     start: datetime = Field(description="Heat is kept per hour: the range widened to whole hours")
     end: datetime
     camera: str | None
+    staff: bool = Field(description="Staff-only zones shown (otherwise left out of heat, ranking and moves)")
     cell_m: float
     origin_xy_m: Point = Field(description="Floor corner of cell [0][0]")
     rows: int
     cols: int
-    seconds: list[list[float]] = Field(description="[row = floor y][col = floor x] person-seconds")
+    seconds: list[list[float]] = Field(description="[row = floor y][col = floor x] person-seconds, as stored")
     flow_dx: list[list[float]] = Field(description="Summed movement along x through the cell, metres")
     flow_dy: list[list[float]]
     total_person_s: float
+    scale: HeatScaleOut = Field(description="The colour scale of the picture (``/api/heatmap.png``)")
+    zones: list[ZoneHeatOut] = Field(description="Zones shown, hottest per m2 first")
+    left_out: list[str] = Field(description="Staff-only zones left out")
+    visitors: int = Field(description="People who came into the store in the range")
+    routes: list[TransitionOut] = Field(description="The moves drawn as lines on the plan, busiest first")
+    sankey: SankeyOut
 
 
 # ------------------------------------------------------------------ actions

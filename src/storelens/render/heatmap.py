@@ -72,7 +72,7 @@ class FloorCanvas:
         """A page just large enough for (n, 2) floor points and a margin, y up."""
         p = np.asarray(extent_m, dtype=np.float64).reshape(-1, 2)
         lo, hi = p.min(axis=0) - _MARGIN_M, p.max(axis=0) + _MARGIN_M
-        w, h = np.ceil((hi - lo) * px_per_m).astype(int)
+        w, h = np.ceil((hi - lo) * px_per_m - 1e-6).astype(int)
         image = np.full((h, w, 3), _PAGE_BGR, np.uint8)
         return cls(image, (-lo[0] * px_per_m, hi[1] * px_per_m), px_per_m, flip_y=True)
 
@@ -80,8 +80,7 @@ class FloorCanvas:
     def fitting(cls, extent_m: np.ndarray, width_px: int) -> FloorCanvas:
         """A blank page ``width_px`` wide for (n, 2) floor points and a margin."""
         p = np.asarray(extent_m, dtype=np.float64).reshape(-1, 2)
-        span = float(np.ptp(p[:, 0])) + 2 * _MARGIN_M
-        return cls.blank(p, (width_px - 1) / span)
+        return cls.blank(p, width_px / (float(np.ptp(p[:, 0])) + 2 * _MARGIN_M))
 
     def to_px(self, points_m: np.ndarray) -> np.ndarray:
         """(n, 2) floor metres -> (n, 2) float pixel coordinates."""

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal
 
-import numpy as np
+import cv2
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
@@ -14,11 +12,13 @@ from storelens.api.auth import Viewer
 from storelens.api.context import ApiContext
 from storelens.api.demographics import DemographicsOut, demographics
 from storelens.api.dwell import zone_report
+from storelens.api.heatmap import heatmap_out
 from storelens.api.params import Ctx, Range
 from storelens.api.schemas import HeatmapOut, TrafficOut, ZonesOut
 from storelens.api.timerange import TimeRange
 from storelens.api.traffic import MAX_HOURLY_DAYS, traffic
-from storelens.reports import write_heatmap_png
+from storelens.reports import heatmap_report, render_report
+from storelens.reports.heatmap import PNG_WIDTH
 from storelens.storage.times import HOUR_US, floor_to, from_us, to_us
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -70,40 +70,42 @@ def _check_camera(ctx: ApiContext, camera: str | None) -> None:
         raise HTTPException(422, f"unknown camera {camera!r}; cameras: {', '.join(sorted(known)) or 'none'}")
 
 
-@router.get("/heatmap", response_model=HeatmapOut, summary="Presence (person-seconds) and flow per floor cell")
-def get_heatmap(_: Viewer, ctx: Ctx, r: Range, camera: CameraParam = None) -> HeatmapOut:
+StaffParam = Annotated[bool, Query(description="Show staff-only zones too (left out by default)")]
+
+
+@router.get(
+    "/heatmap",
+    response_model=HeatmapOut,
+    summary="Time spent per floor cell, zones ranked, moves between zones and the main routes",
+)
+def get_heatmap(_: Viewer, ctx: Ctx, r: Range, camera: CameraParam = None, staff: StaffParam = False) -> HeatmapOut:
     _check_camera(ctx, camera)
     hours = _hours(r)
-    dense = ctx.db.heatmap(hours.start, hours.end, camera_id=camera).dense()
-    rows, cols = dense.seconds.shape
-    return HeatmapOut(
-        start=hours.start.astimezone(r.tz),
-        end=hours.end.astimezone(r.tz),
-        camera=camera,
-        cell_m=dense.cell_m,
-        origin_xy_m=dense.origin_xy_m,
-        rows=rows,
-        cols=cols,
-        seconds=np.round(dense.seconds, 3).tolist(),
-        flow_dx=np.round(dense.flow_dx, 3).tolist(),
-        flow_dy=np.round(dense.flow_dy, 3).tolist(),
-        total_person_s=float(dense.seconds.sum()),
-    )
+    return heatmap_out(heatmap_report(ctx.config, ctx.db, hours.start, hours.end, camera, staff), hours, staff)
 
 
 @router.get(
     "/heatmap.png",
     response_class=Response,
-    summary="The heatmap drawn on the floor plan",
+    summary="The heatmap drawn on the floor plan: time spent, main routes, and (with legend) its colour bar and moves",
     responses={200: {"content": {"image/png": {}}}},
 )
 def get_heatmap_png(
-    _: Viewer, ctx: Ctx, r: Range, camera: CameraParam = None, flow: Annotated[bool, Query()] = True
+    _: Viewer,
+    ctx: Ctx,
+    r: Range,
+    camera: CameraParam = None,
+    staff: StaffParam = False,
+    flow: Annotated[bool, Query(description="Draw the main routes")] = True,
+    legend: Annotated[bool, Query(description="Add title, colour bar and the zone-to-zone diagram")] = True,
+    width: Annotated[int, Query(ge=240, le=2400, description="Picture width, CSS pixels")] = PNG_WIDTH,
+    dpr: Annotated[float, Query(ge=1, le=3, description="Device pixels per CSS pixel (sharp on phones)")] = 1.0,
 ) -> Response:
     _check_camera(ctx, camera)
     hours = _hours(r)
-    with tempfile.TemporaryDirectory(prefix="storelens-heatmap-") as tmp:
-        path, _seconds = write_heatmap_png(
-            ctx.config, ctx.db, hours.start, hours.end, Path(tmp) / "heatmap.png", camera=camera, flow=flow
-        )
-        return Response(path.read_bytes(), media_type="image/png")
+    report = heatmap_report(ctx.config, ctx.db, hours.start, hours.end, camera, staff)
+    image = render_report(report, ctx.config, width=round(width * dpr), ui=dpr, routes=flow, legend=legend)
+    ok, png = cv2.imencode(".png", image)
+    if not ok:
+        raise HTTPException(500, "cannot encode the heatmap picture")
+    return Response(png.tobytes(), media_type="image/png")
