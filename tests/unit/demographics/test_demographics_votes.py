@@ -9,7 +9,7 @@ import pytest
 
 from storelens.demographics import AGE_BANDS
 from storelens.demographics.estimator import FaceVotes, band_matrix
-from storelens.demographics.observer import END_AFTER_S, DemographicsObserver
+from storelens.demographics.observer import END_AFTER_S, MAX_FACE_RATE_HZ, DemographicsObserver
 from storelens.demographics.votes import MIN_FACES, TrackVotes
 from storelens.types import Detections, Frame
 
@@ -70,17 +70,17 @@ def test_observer_votes_per_track_and_decides_when_the_track_ends():
     estimator = _OneFace()
     observer = DemographicsObserver(_Persons(), "door", sent.extend, build=lambda: estimator)
     image = np.zeros((400, 300, 3), np.uint8)
-    n = 5
+    n = 10  # frames at twice the face search rate: every other one is searched
     for i in range(n):
-        frame = Frame("door", i, T0 + timedelta(seconds=i * 0.1), image)
+        frame = Frame("door", i, T0 + timedelta(seconds=i / (2 * MAX_FACE_RATE_HZ)), image)
         dets = observer(frame)
         observer.on_tracks(dets.with_track_ids(np.array([3])))
-    assert sent == [] and observer.frames == n
+    assert sent == [] and observer.frames == len(estimator.images) == n // 2
     later = T0 + timedelta(seconds=END_AFTER_S + 1)
     observer.on_tracks(Detections.empty("door", 999, later).with_track_ids(np.zeros(0, np.int64)))
     (record,) = sent
-    assert (record.track_id, record.age_band, record.gender, record.faces) == (3, "18-29", "female", n)
-    assert record.end_ts == T0 + timedelta(seconds=0.4)
+    assert (record.track_id, record.age_band, record.gender, record.faces) == (3, "18-29", "female", n // 2)
+    assert record.end_ts == T0 + timedelta(seconds=(n - 1) / (2 * MAX_FACE_RATE_HZ))
 
 
 def test_a_vote_goes_only_to_a_track_box_it_overlaps():
@@ -88,7 +88,7 @@ def test_a_vote_goes_only_to_a_track_box_it_overlaps():
     observer = DemographicsObserver(_Persons(), "door", sent.extend, build=_OneFace)
     image = np.zeros((400, 600, 3), np.uint8)
     for i in range(MIN_FACES):
-        frame = Frame("door", i, T0, image)
+        frame = Frame("door", i, T0 + timedelta(seconds=i), image)
         observer(frame)
         far = Detections("door", i, T0, [[400.0, 50.0, 500.0, 350.0]], [0.9], [0], track_id=[4])
         observer.on_tracks(far)
