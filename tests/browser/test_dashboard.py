@@ -201,7 +201,9 @@ def check_page(page, name: str) -> None:
     elif name == "zones":
         expect(root).to_have_attribute("data-state", "ready")
         expect(page.locator("#zones-table tbody tr")).to_have_count(5)
-        expect(page.locator("#transitions")).to_be_visible()
+        expect(page.locator("#zones-moves li").first).to_be_visible()
+        expect(page.locator("#zones-flows svg path").first).to_be_attached()  # the Sankey's ribbons
+        expect(page.locator("#zones-routes-img")).to_have_js_property("complete", True)
         expect(page.locator("#page-zones svg rect").first).to_be_attached()
     elif name == "cameras":
         expect(page.locator("#cameras-table tbody tr")).to_have_count(2)
@@ -236,6 +238,53 @@ def test_every_page_draws_and_is_screenshot(server, browser, artifacts, size):
     expect(page.locator("#page-traffic svg rect").nth(10)).to_be_attached()
     expect(page.locator("#peak-grid tbody tr:first-child td").first).to_be_visible()
     page.screenshot(path=artifacts / f"traffic-7-days-{size}.png", full_page=True)
+    assert page.errors == []
+    page.context.close()
+
+
+def route_pixels(page, selector: str) -> int:
+    """Pixels of the route lines' colour (#111827, also the labels' text) in the picture."""
+    return page.evaluate(
+        """(selector) => {
+            const img = document.querySelector(selector);
+            const c = document.createElement('canvas');
+            c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const ctx = c.getContext('2d');
+            ctx.drawImage(img, 0, 0);
+            const d = ctx.getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) {
+                if (Math.abs(d[i] - 17) < 8 && Math.abs(d[i + 1] - 24) < 8 && Math.abs(d[i + 2] - 39) < 8) n++;
+            }
+            return n;
+        }""",
+        selector,
+    )
+
+
+def test_heatmap_shows_its_colour_bar_units_and_route_lines(server, browser):
+    base, _ = server
+    page = open_page(browser)
+    log_in(page, base, "mia")
+    page.click("#nav a[data-page=heatmap]")
+    expect(page.locator("#page-heatmap")).to_have_attribute("data-state", "ready")
+    legend = page.locator("#heat-legend")
+    expect(legend).to_be_visible()
+    expect(legend).to_contain_text("visitor-minutes per m²")
+    expect(legend.locator(".colour-bar-track")).to_be_visible()
+    ticks = legend.locator(".colour-bar-tick")
+    assert ticks.count() >= 3 and ticks.last.inner_text().endswith("+")
+    api = page.request.get(f"{base}/api/heatmap", params={"from": "2026-03-04", "to": "2026-03-05"}).json()
+    assert [t.inner_text() for t in ticks.all()] == [label for _, label in api["scale"]["ticks"]]  # the PNG's marks
+    expect(page.locator("#heatmap-routes-note")).to_contain_text(f"the {len(api['routes'])} busiest moves")
+    expect(page.locator("#heat-zones thead")).to_contain_text("Per m²")
+    expect(page.locator("#heatmap-moves li").first).to_contain_text("→")
+    expect(page.locator("#heatmap-flows svg path").first).to_be_attached()
+    with_routes = route_pixels(page, "#heatmap-img")
+    page.click("#page-heatmap .seg[data-routes=false]")
+    expect(page.locator("#page-heatmap")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#heatmap-routes-note")).to_have_count(0)
+    assert with_routes > route_pixels(page, "#heatmap-img") + 1000  # the lines were drawn, and are gone
     assert page.errors == []
     page.context.close()
 

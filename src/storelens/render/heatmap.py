@@ -273,22 +273,47 @@ def _label_zones(out: np.ndarray, canvas: FloorCanvas, plan: PlanShapes, board: 
     for name, polygon, left_out in shapes:
         px = canvas.to_px(polygon)
         (x0, y0), (x1, y1) = px.min(axis=0), px.max(axis=0)
-        text = f"{_pretty(name)} (staff, not shown)" if left_out else _pretty(name)
-        w, h = text_size(text, scale)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        spots = [(cx, cy + k * h) for k in (0, -1, 1, -2, 2) if y0 <= cy + k * h - h / 2 and cy + k * h + h / 2 <= y1]
-        spot = board.place(text, spots, scale) if w <= (x1 - x0) + 0.3 * w else None
-        if spot is not None:
-            draw_text(out, text, spot, scale, _TEXT_BGR)
-        else:
+        spot = None
+        for text in _wordings(_pretty(name) + (" (staff, not shown)" if left_out else "")):
+            w, h = text_size(text, scale)
+            if w > 2 * (x1 - x0):  # a name may stick out of its zone a little, not lie across others
+                continue
+            spots = [(cx, cy + k * h / 2) for k in (0, -1, 1, -2, 2, -3, 3) if y0 <= cy + k * h / 2 <= y1]
+            spot = board.place(text, spots, scale)
+            if spot is not None:
+                draw_text(out, text, spot, scale, _TEXT_BGR)
+                break
+        if spot is None:
             markers.append((name, left_out, (cx, cy), (x1 - x0, y1 - y0)))
     for name, left_out, (cx, cy), (zw, zh) in markers:
         tag = str(len(key) + 1)
-        spots = [(cx + dx * zw / 4, cy + dy * zh / 4) for dx, dy in ((0, 0), (0, -1), (0, 1), (-1, 0), (1, 0))]
+        step = text_size(tag, scale)[1]  # from the zone's middle outwards, a marker's height at a time
+        spots = [(cx + dx * step, cy + dy * step) for r in range(4) for dx, dy in _ring(r)]
         spot = board.place(tag, spots, scale) or (cx, cy)
         draw_text(out, tag, spot, scale, (255, 255, 255), box=_TEXT_BGR)
         key.append(f"{tag} {_pretty(name)}" + (" (staff, not shown)" if left_out else ""))
     return key
+
+
+def _ring(r: int) -> list[tuple[int, int]]:
+    """Grid steps at distance ``r`` (the square ring), nearest the vertical first."""
+    ring = [(dx, dy) for dx in range(-r, r + 1) for dy in range(-r, r + 1) if max(abs(dx), abs(dy)) == r]
+    return sorted(ring, key=lambda d: (abs(d[0]), abs(d[1]))) or [(0, 0)]
+
+
+def _wordings(text: str) -> list[str]:
+    """``text`` on one line, then split over two at its most central space (leaving no line
+    shorter than 3 characters).
+
+    >>> _wordings("personal care")
+    ['personal care', 'personal\\ncare']
+    """
+    gaps = [i for i, c in enumerate(text) if c == " " and 3 <= i <= len(text) - 4]  # no line of a word or two
+    if not gaps:
+        return [text]
+    cut = min(gaps, key=lambda i: abs(i - len(text) / 2))
+    return [text, text[:cut] + "\n" + text[cut + 1 :]]
 
 
 def _label_lines(out: np.ndarray, canvas: FloorCanvas, plan: PlanShapes, board: LabelBoard, ui: float) -> None:

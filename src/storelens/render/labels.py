@@ -36,10 +36,18 @@ class Box:
         return self.x0 >= 0 and self.y0 >= 0 and self.x1 <= width and self.y1 <= height
 
 
+def _line_height(scale: float) -> tuple[int, int]:
+    """Height of a line of capitals and the depth of its descenders, pixels."""
+    (_, h), base = cv2.getTextSize("Hg", FONT, scale, _thickness(scale))
+    return h, base
+
+
 def text_size(text: str, scale: float) -> tuple[int, int]:
-    """(width, height) of ``text`` with its padding, pixels."""
-    (w, h), base = cv2.getTextSize(text, FONT, scale, _thickness(scale))
-    return w + 2 * _PAD, h + base + 2 * _PAD
+    """(width, height) of ``text`` (lines split at newlines) with its padding, pixels."""
+    lines = text.split("\n")
+    w = max(cv2.getTextSize(line, FONT, scale, _thickness(scale))[0][0] for line in lines)
+    h, base = _line_height(scale)
+    return w + 2 * _PAD, len(lines) * (h + base) + 2 * _PAD
 
 
 def _thickness(scale: float) -> int:
@@ -49,7 +57,8 @@ def _thickness(scale: float) -> int:
 def draw_text(
     image: np.ndarray, text: str, centre: tuple[float, float], scale: float, colour=(30, 30, 30), box=(255, 255, 255)
 ) -> Box:
-    """Draw ``text`` centred on ``centre`` over a pale box; returns the box."""
+    """Draw ``text`` (lines centred, split at newlines) centred on ``centre`` over a pale box
+    (None: no box); returns the box."""
     w, h = text_size(text, scale)
     x0, y0 = int(round(centre[0] - w / 2)), int(round(centre[1] - h / 2))
     if box is not None:
@@ -58,8 +67,11 @@ def draw_text(
         if xa < x1 and ya < y1:
             patch = image[ya:y1, xa:x1].astype(np.float32)
             image[ya:y1, xa:x1] = (patch * (1 - _BOX_ALPHA) + np.float32(box) * _BOX_ALPHA).astype(np.uint8)
-    (_, th), _ = cv2.getTextSize(text, FONT, scale, _thickness(scale))
-    cv2.putText(image, text, (x0 + _PAD, y0 + _PAD + th), FONT, scale, colour, _thickness(scale), cv2.LINE_AA)
+    th, base = _line_height(scale)
+    for i, line in enumerate(text.split("\n")):
+        lw = cv2.getTextSize(line, FONT, scale, _thickness(scale))[0][0]
+        org = (int(round(centre[0] - lw / 2)), y0 + _PAD + th + i * (th + base))
+        cv2.putText(image, line, org, FONT, scale, colour, _thickness(scale), cv2.LINE_AA)
     return Box(x0, y0, x0 + w, y0 + h)
 
 

@@ -5,7 +5,8 @@ import {h, onWidthChange} from './util.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-function s(tag, attrs, ...children) {
+/** An SVG element: s('rect', {x: 1}, child, 'text'). */
+export function s(tag, attrs, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
   for (const c of children) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : document.createTextNode(String(c)));

@@ -1,7 +1,9 @@
-// Zones: visits and dwell per zone, the dwell-time distribution, and transitions between zones.
+// Zones: visits and dwell per zone, the dwell-time distribution, and where people went next (the
+// server's Sankey of moves between zones, the busiest listed, and the main routes on the plan).
 
 import {api} from '../api.js';
-import {barChart, heatColour, heatText} from '../charts.js';
+import {barChart} from '../charts.js';
+import {loadPlan, movesList, planParams, sankeyDiagram} from '../flows.js';
 import {rangeParams, rangePicker} from '../range.js';
 import {fmtDuration, fmtInt, h, notice, setChildren} from '../util.js';
 
@@ -19,6 +21,7 @@ export function createZonesPage(app) {
   let loadedKey = null;
   let request = 0;
   let stopCharts = [];
+  let routesUrl = null;
   const message = h('div', {id: 'zones-message'});
   const body = h('div', {});
   const el = h('section', {'aria-label': 'Zones'},
@@ -84,23 +87,28 @@ export function createZonesPage(app) {
   }
 
   function transitions(z) {
-    const card = h('div', {class: 'card'}, h('h2', {}, 'Where people went next'),
-      h('p', {class: 'muted small'}, 'People who went from the zone of the row straight to the zone of the column.'));
-    if (!z.transitions.length) { card.append(notice('empty', 'No moves between zones in this range.')); return card; }
-    const names = z.zones.map((zone) => zone.name);
-    for (const t of z.transitions) for (const n of [t.from_zone, t.to_zone]) if (!names.includes(n)) names.push(n);
-    const count = new Map(z.transitions.map((t) => [`${t.from_zone}\u0000${t.to_zone}`, t.people]));
-    const max = Math.max(...z.transitions.map((t) => t.people));
-    const label = (n) => n.replace(/_/g, ' ');
-    card.append(h('div', {class: 'table-wrap'}, h('table', {class: 'matrix', id: 'transitions'},
-      h('thead', {}, h('tr', {}, h('th', {class: 'corner'}, 'from \\ to'), names.map((n) => h('th', {}, label(n))))),
-      h('tbody', {}, names.map((from) => h('tr', {},
-        h('th', {scope: 'row'}, label(from)),
-        names.map((to) => {
-          const v = count.get(`${from}\u0000${to}`) || 0;
-          return h('td', {class: 'num', title: `${label(from)} → ${label(to)}: ${v}`,
-            style: {background: heatColour(v, max), color: heatText(v, max)}}, v ? fmtInt(v) : '');
-        })))))));
+    const card = h('div', {class: 'card', id: 'zones-flows'}, h('h2', {}, 'Where people went next'),
+      h('p', {class: 'muted small'}, 'Moves from one zone straight to the next: each ribbon as thick as the people who made it; the plan shows the busiest as routes.'));
+    if (!z.sankey.links.length) { card.append(notice('empty', 'No moves between zones in this range.')); return card; }
+    const diagram = h('div', {});
+    const img = h('img', {id: 'zones-routes-img', class: 'heatmap-img', alt: 'Main routes between zones on the store plan'});
+    card.append(h('div', {class: 'report-grid'}, diagram,
+      h('figure', {class: 'heatmap-figure'}, img,
+        h('figcaption', {class: 'legend'}, h('span', {class: 'legend-item'}, h('span', {class: 'route-swatch'}),
+          'the busiest moves on the plan, as thick as the people who made them; colours: time spent (see Heatmap)')))));
+    stopCharts.push(sankeyDiagram(diagram, z.sankey, 'Moves between zones'));
+    diagram.append(h('p', {class: 'muted small'}, `The ${z.sankey.links.length} busiest moves (${fmtInt(z.sankey.people)} of ${fmtInt(z.sankey.all_people)}):`),
+      movesList(z.sankey.links, 'zones-moves'));
+    if (z.left_out.length) diagram.append(h('p', {class: 'muted small'}, `Staff-only zones left out: ${z.left_out.map((n) => n.replace(/_/g, ' ')).join(', ')}.`));
+    requestAnimationFrame(async () => {  // once the card is laid out, the plan at its width
+      const mine = request;
+      try {
+        const url = await loadPlan(img, planParams(rangeParams(app.range), img.parentElement.clientWidth || 600, true), routesUrl);
+        if (mine === request) routesUrl = url; else URL.revokeObjectURL(url);
+      } catch (err) {
+        img.replaceWith(notice('error', `Cannot load the routes: ${err.message}.`));
+      }
+    });
     return card;
   }
 
