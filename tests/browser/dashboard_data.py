@@ -22,6 +22,7 @@ from storelens.api.accounts import AccountStore
 from storelens.api.app import create_app
 from storelens.api.context import ApiSettings
 from storelens.config import StoreConfig
+from storelens.demographics import AGE_BANDS, GENDERS, VisitDemographics
 from storelens.storage import CameraInfo, SpoolHealth, StoreDatabase, StoreInfo, open_database
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
@@ -46,6 +47,7 @@ def store_config() -> StoreConfig:
                 "door": {
                     "source": "door.mp4",
                     "fps": 10,
+                    "demographics": True,
                     "calibration": {
                         "kind": "homography",
                         "points": [
@@ -101,7 +103,7 @@ def fill(db: StoreDatabase, config: StoreConfig, seed: int = 7) -> None:
     db.upsert_store(StoreInfo("corner-shop", config.name, config.timezone))
     db.upsert_camera(CameraInfo("door", "Door", "door.mp4", 10.0, "corner-shop"))
     db.upsert_camera(CameraInfo("back", "Back of shop", "back.mp4", 10.0, "corner-shop"))
-    crossings, visits, track = [], [], 1
+    crossings, visits, demographics, track = [], [], [], 1
     today = NOW.replace(hour=0)
     for day in range(-13, 1):
         midnight = today + timedelta(days=day)
@@ -114,6 +116,9 @@ def fill(db: StoreDatabase, config: StoreConfig, seed: int = 7) -> None:
                     continue
                 crossings.append(LineCrossing("door", "door", track, t_in, Direction.IN))
                 crossings.append(LineCrossing("door", "door", track, t_in + stay, Direction.OUT))
+                if rng.random() < 0.6:  # visitors who showed their face to the door camera
+                    band, gender = rng.choice(AGE_BANDS[1:]), rng.choice(GENDERS)
+                    demographics.append(VisitDemographics("door", track, t_in, t_in + stay, band, 0.6, gender, 0.9, 9))
                 t = t_in + timedelta(seconds=2)
                 path = ["entrance", "aisle_1"] + (["aisle_2"] if rng.random() < 0.5 else []) + ["till", "entrance"]
                 for zone in path:
@@ -129,6 +134,7 @@ def fill(db: StoreDatabase, config: StoreConfig, seed: int = 7) -> None:
                     crossings.append(LineCrossing("pavement", "door", 100000 + track, t, Direction.IN))
                     track += 1
     db.add_line_crossings(crossings)
+    db.add_demographics(demographics)
     db.add_zone_visits(visits)
     # Today's walks through the shop, for the heatmap (one batch: heat is summed per call).
     frames = []

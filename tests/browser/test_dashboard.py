@@ -198,6 +198,7 @@ def check_page(page, name: str) -> None:
         expect(root).to_have_attribute("data-state", "ready")
         expect(page.locator("#page-traffic svg rect").nth(10)).to_be_attached()  # charts draw on the next frame
         expect(page.locator("#peak-grid td").first).to_be_visible()
+        expect(page.locator("#demographics-table tbody tr")).to_have_count(5)
     elif name == "zones":
         expect(root).to_have_attribute("data-state", "ready")
         expect(page.locator("#zones-table tbody tr")).to_have_count(5)
