@@ -37,6 +37,7 @@ from storelens.camera_workers import HealthSink, Outbox, StoreSink, Workers, run
 from storelens.config import StoreConfig
 from storelens.config.cameras import CameraConfig
 from storelens.demographics import VisitDemographics
+from storelens.demographics.models import face_model_files
 from storelens.demographics.observer import DemographicsObserver
 from storelens.detect.base import Detector
 from storelens.errors import ConfigError, StorageError, first_line
@@ -265,6 +266,8 @@ class _CameraJob:
         self.mapper = camera_mapper(self.camera, config_dir=Path.cwd())  # load_config made paths absolute
         self.out = out
         self.run = out.writer.run if isinstance(out, _CameraVisitors) else CameraRun(camera_id)
+        if self.camera.demographics:
+            face_model_files()  # missing or altered models stop the run before anything is written
         self.faces = DemographicsObserver(detector, camera_id, out.demographics) if self.camera.demographics else None
         self.detector = _HealthReporter(self.faces or detector, camera_id, health)
         self.start_time = start_time

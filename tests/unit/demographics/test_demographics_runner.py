@@ -11,8 +11,9 @@ import pytest
 from test_demographics_votes import _OneFace
 
 from storelens.config import load_config
-from storelens.demographics import observer
+from storelens.demographics import models, observer
 from storelens.detect.boxes import person_detections
+from storelens.errors import DetectorError
 from storelens.runner import open_store_database, run_store
 from storelens.storage import schema
 
@@ -84,3 +85,16 @@ def test_a_door_camera_stores_one_record_per_visit_and_the_other_camera_none(tmp
         assert _stored(db) == [("door", "18-29", "female", N_FRAMES // 2)]  # 5 of the 10 frames a second
         assert [c.visits for c in db.demographic_counts(*ALL)] == [1]
     assert runs[-1].demographics == 1
+
+
+def test_missing_face_models_stop_the_run_before_anything_is_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "PACKAGE", "no_such_package_here")
+    models.face_model_files.cache_clear()
+    config, url = _store(tmp_path, {"door": True})
+    try:
+        with open_store_database(config, url) as db:
+            with pytest.raises(DetectorError, match="requirements/models.txt"):
+                run_store(config, db, _Walker(), start_time=T0)
+            assert db.visits(*ALL) == [] and db.cameras() == []
+    finally:
+        models.face_model_files.cache_clear()
