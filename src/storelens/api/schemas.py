@@ -160,8 +160,10 @@ class OccupancyOut(BaseModel):
 class VisitorsOut(BaseModel):
     entries: int
     exits: int
-    last_week_entries: int = Field(description="Same weekday last week, up to the same time of day")
-    last_week_exits: int
+    last_week_entries: int | None = Field(
+        description="Same weekday last week, up to the same time of day; null: nothing was recorded then"
+    )
+    last_week_exits: int | None
 
 
 class SummaryOut(BaseModel):
@@ -171,7 +173,7 @@ class SummaryOut(BaseModel):
     occupancy: OccupancyOut
     visitors: VisitorsOut
     passers_by: int
-    last_week_passers_by: int
+    last_week_passers_by: int | None
     capture_rate: float | None = Field(description="Entries / passers-by today; null without passers-by")
     open_alerts: int
     siren: bool
@@ -223,7 +225,9 @@ class PeakGrid(BaseModel):
     weekdays: list[str]
     hours: list[int]
     mean_entries: list[list[float]] = Field(description="[weekday][hour] mean entries per day of that weekday")
-    days: list[int] = Field(description="How many days of each weekday the range holds")
+    days: list[int] = Field(
+        description="How many days of each weekday the range holds with any counts (the means are over these)"
+    )
 
 
 class TrafficOut(BaseModel):

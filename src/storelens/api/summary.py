@@ -25,7 +25,7 @@ from storelens.api.schemas import (
 from storelens.api.timerange import local_midnight
 from storelens.config import LineKind, StoreConfig
 from storelens.geometry.polygons import points_in_polygon
-from storelens.storage import StoreDatabase, StoredAlert
+from storelens.storage import StoredAlert, StoreDatabase
 from storelens.storage.times import from_us, to_us
 
 __all__ = ["NEWEST_ALERTS", "alert_out", "crossing_totals", "live_state"]
@@ -93,7 +93,12 @@ def live_state(config: StoreConfig, db: StoreDatabase, siren_on: bool, now: date
     # Last week up to the same local time of day (not now - 7 x 24 h, which a DST change shifts).
     same_time = datetime.combine(week_ago, now.astimezone(tz).time(), tzinfo=tz)
     entries, exits, passers = crossing_totals(config, db, day_start, day_end)
-    old_entries, old_exits, old_passers = crossing_totals(config, db, local_midnight(week_ago, tz), same_time)
+    old_start = local_midnight(week_ago, tz)
+    old_entries, old_exits, old_passers = (
+        crossing_totals(config, db, old_start, same_time)
+        if db.recorded(old_start, same_time)
+        else (None, None, None)  # "+28 vs 0" against a day nobody counted would be a lie
+    )
     points = live_points(db.engine, to_us(now))
     summary = SummaryOut(
         generated_at=now.astimezone(tz),

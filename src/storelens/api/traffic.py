@@ -83,18 +83,16 @@ def traffic(config: StoreConfig, engine: Engine, r: TimeRange, bucket: str) -> T
     starts_us = np.array([to_us(s) for s in starts], dtype=np.int64)
     counts = np.zeros((len(starts), 3), dtype=np.int64)  # entries, exits, passers-by
     grid = np.zeros((7, 24))
+    counted_days = set()  # local dates with any crossing: the grid averages over these only
     for quarter, line, direction, n in _quarter_counts(engine, r):
         q_us = quarter * QUARTER_US
         column = 2 if line in passerby else (0 if direction == Direction.IN.value else 1)
         counts[max(int(np.searchsorted(starts_us, q_us, "right")) - 1, 0), column] += n
+        local = from_us(q_us).astimezone(r.tz)
+        counted_days.add(local.date())
         if column == 0:
-            local = from_us(q_us).astimezone(r.tz)
             grid[local.weekday(), local.hour] += n
-    first_day = r.start.astimezone(r.tz).date()
-    last_day = (r.end - timedelta(microseconds=1)).astimezone(r.tz).date()
-    days = np.zeros(7, dtype=np.int64)
-    for i in range((last_day - first_day).days + 1):
-        days[(first_day + timedelta(days=i)).weekday()] += 1
+    days = np.bincount([d.weekday() for d in counted_days], minlength=7).astype(np.int64)
     mean = np.divide(grid, days[:, None], out=np.zeros_like(grid), where=days[:, None] > 0)
     return TrafficOut(
         start=r.start.astimezone(r.tz),

@@ -388,6 +388,15 @@ class StoreDatabase:
             logger.info("run %d was stored before: replaced its %d records", run.run_id, removed)
         return removed
 
+    def recorded(self, start: datetime, end: datetime) -> bool:
+        """Whether anything was counted in ``[start, end)``: a run covered part of it, or (records
+        older than runs) a line crossing lies in it. Tells "0 visitors" from "no data"."""
+        runs, crossings = schema.runs, schema.line_crossings
+        start_us, end_us = to_us(start), to_us(end)
+        covered = sa.select(runs.c.run_id).where(runs.c.start_us < end_us, runs.c.last_us >= start_us).limit(1)
+        crossed = sa.select(crossings.c.ts_us).where(*_in_range(crossings.c.ts_us, start, end)).limit(1)
+        return bool(self._read(covered, "read runs") or self._read(crossed, "read line crossings"))
+
     def run_reached(self, run_id: int) -> datetime | None:
         """The newest stream time a run has stored, or None if it never began: whether an earlier
         run of the same video (or simulated day) got to its end."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from api_helpers import NOW, add_users, bearer, fixed_clock, store_config
 from fastapi.testclient import TestClient
 
@@ -19,6 +20,7 @@ from storelens.config import StoreConfig, load_config
 from storelens.errors import StorageError
 from storelens.runner import store_id_of
 from storelens.storage import CameraHealth, SpoolHealth, open_database
+from storelens.storage.times import to_us
 
 
 @pytest.fixture
@@ -179,6 +181,18 @@ def test_traffic_per_hour_and_day(viewer):
     assert len(week["buckets"]) == 10 and week["totals"]["entries"] == 6
     assert week["peak_grid"]["days"][2] == 2  # two Wednesdays: their entries are averaged
     assert week["peak_grid"]["mean_entries"][2][14] == 1.0  # (1 + 1) / 2
+    assert sum(week["peak_grid"]["days"]) == 2  # the eight days nothing was counted are not averaged in
+
+
+def test_no_comparison_against_a_day_nobody_counted(make_client, tokens, db_url):
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:  # last week's crossings gone: the store was not counting then
+        conn.execute(sa.text("DELETE FROM line_crossings WHERE ts_us < :t"), {"t": to_us(NOW - timedelta(days=1))})
+    engine.dispose()
+    client = make_client()
+    s = client.get("/api/summary", headers=bearer(tokens["vic"])).json()
+    assert s["visitors"] == {"entries": 3, "exits": 2, "last_week_entries": None, "last_week_exits": None}
+    assert s["last_week_passers_by"] is None
 
 
 def test_traffic_buckets_follow_the_local_clock(make_client, tokens):

@@ -12,6 +12,7 @@ function kpi(id, label) {
 }
 
 function comparison(now, before, day) {
+  if (before === null) return h('span', {class: 'muted'}, `no data for last ${day}`);
   const diff = now - before;
   const sign = diff > 0 ? '+' : diff < 0 ? '−' : '±';
   const pct = before > 0 ? ` (${sign}${Math.abs(Math.round((100 * diff) / before))}%)` : '';
@@ -85,7 +86,10 @@ export function createLivePage(app) {
   function renderKpis(s) {
     const day = weekdayName(addDays(s.day_start.slice(0, 10), -7));
     k.inside.value.textContent = fmtInt(s.occupancy.store);
-    setChildren(k.inside.sub, s.occupancy.as_of ? `as of ${fmt.time(s.occupancy.as_of)}` : 'nobody in view');
+    const counted = s.visitors.entries - s.visitors.exits;
+    setChildren(k.inside.sub, s.occupancy.as_of ? `seen on the floor, ${fmt.time(s.occupancy.as_of)}` : 'nobody in view',
+      counted !== s.occupancy.store ? h('div', {class: 'muted', id: 'kpi-inside-why'},
+        `in − out at the door today: ${fmtInt(counted)} (staff, and anyone inside before counting began, are seen but not counted)`) : null);
     k.entries.value.textContent = fmtInt(s.visitors.entries);
     setChildren(k.entries.sub, comparison(s.visitors.entries, s.visitors.last_week_entries, day));
     k.exits.value.textContent = fmtInt(s.visitors.exits);
