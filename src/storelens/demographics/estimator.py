@@ -9,7 +9,6 @@ ONNX networks run once per frame on all chips. Crops and chips are local arrays 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import cv2
@@ -22,18 +21,16 @@ from storelens.errors import DetectorError
 
 __all__ = ["BAND_EDGES", "FaceEstimator", "FaceVotes", "band_matrix"]
 
-logger = logging.getLogger(__name__)
-
 BAND_EDGES = (18.0, 30.0, 45.0, 60.0)
 """Lower age of each band after the first, in years (see `AGE_BANDS`)."""
 FACE_TO_BOX_WIDTH = 0.4
-"""Face width over person-box width for an upright person seen from the front (measured on the
-one-by-one and sample faces: 0.3-0.5)."""
+"""Face width over person-box width, assumed for a person seen from the front (a box is about
+shoulder-wide, some two and a half face widths): sets how much a head region is scaled up."""
 DETECTOR_FACE_PX = 90.0
 """Face width the crop is scaled to: dlib's HOG window is 80 px, faces much smaller are missed."""
 MIN_FACE_PX = 28.0
-"""Person boxes whose expected face is narrower are not searched: under ~30 px a face has too few
-pixels for age or gender to mean much (docs/benchmarks.md), and upscaling it costs the most."""
+"""Person boxes whose expected face is narrower are not searched: at 32 px age bands already drift
+(docs/benchmarks.md), and the upscaling smaller faces need costs the most."""
 MIN_FACE_SCORE = 0.0
 """dlib detector margin a face must reach (its own default threshold)."""
 MIN_BOX_SCORE = 0.5
@@ -54,18 +51,15 @@ class FaceVotes:
         box_index: (k,) index of the person box each face belongs to.
         band_prob: (k, bands) probability of each age band.
         male_prob: (k,) probability of the class "male".
-        face_px: (k,) face width in the frame, pixels.
     """
 
     box_index: np.ndarray
     band_prob: np.ndarray
     male_prob: np.ndarray
-    face_px: np.ndarray
 
     @classmethod
     def none(cls) -> FaceVotes:
-        return cls(np.zeros(0, np.int64), np.zeros((0, len(AGE_BANDS)), np.float32), np.zeros(0, np.float32),
-                   np.zeros(0, np.float32))
+        return cls(np.zeros(0, np.int64), np.zeros((0, len(AGE_BANDS)), np.float32), np.zeros(0, np.float32))
 
     def __len__(self) -> int:
         return len(self.box_index)
@@ -98,14 +92,13 @@ class FaceEstimator:
 
     def estimate(self, image_bgr: np.ndarray, boxes_xyxy: np.ndarray) -> FaceVotes:
         """Faces found in the head regions of ``boxes_xyxy`` ((n, 4) pixels) of one BGR frame."""
-        found, chips64, chips32, widths = [], [], [], []
+        found, chips64, chips32 = [], [], []
         for i, box in enumerate(np.asarray(boxes_xyxy, dtype=np.float64).reshape(-1, 4)):
             face = self._face_chips(image_bgr, box)
             if face is not None:
                 found.append(i)
                 chips64.append(face[0])
                 chips32.append(face[1])
-                widths.append(face[2])
         if not found:
             return FaceVotes.none()
         age_prob = self._run(self._age, chips64)
@@ -114,11 +107,10 @@ class FaceEstimator:
             np.asarray(found, np.int64),
             age_prob @ self._bands,
             gender_prob[:, 1].astype(np.float32),
-            np.asarray(widths, np.float32),
         )
 
-    def _face_chips(self, image_bgr: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """The best face in a person box's head region as (64x64, 32x32 RGB chips, width px)."""
+    def _face_chips(self, image_bgr: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The best face in a person box's head region as its 64x64 and 32x32 aligned RGB chips."""
         h, w = image_bgr.shape[:2]
         x1, y1, x2, y2 = box
         bw = x2 - x1
@@ -142,7 +134,7 @@ class FaceEstimator:
         pad = self.files.chip_padding
         chip64 = self._dlib.get_face_chip(crop, shape, size=64, padding=pad)
         chip32 = self._dlib.get_face_chip(crop, shape, size=32, padding=pad)
-        return np.asarray(chip64), np.asarray(chip32), rect.width() / scale
+        return np.asarray(chip64), np.asarray(chip32)
 
     def _run(self, session: object, chips: list[np.ndarray]) -> np.ndarray:
         batch = (np.stack(chips).astype(np.float32) - self._means) / np.float32(256.0)

@@ -62,7 +62,7 @@ class _OneFace:
     def estimate(self, image: np.ndarray, boxes: np.ndarray) -> FaceVotes:
         self.images.append(id(image))
         n = len(boxes)
-        return FaceVotes(np.arange(n), np.tile(_band(1), (n, 1)), np.full(n, 0.2), np.full(n, 40.0))
+        return FaceVotes(np.arange(n), np.tile(_band(1), (n, 1)), np.full(n, 0.2))
 
 
 def test_observer_votes_per_track_and_decides_when_the_track_ends():
