@@ -87,6 +87,15 @@ def test_a_door_camera_stores_one_record_per_visit_and_the_other_camera_none(tmp
     assert runs[-1].demographics == 1
 
 
+def test_running_the_same_video_again_replaces_its_demographics(tmp_path, monkeypatch):
+    monkeypatch.setattr(observer, "FaceEstimator", _OneFace)
+    config, url = _store(tmp_path, {"door": True})
+    with open_store_database(config, url) as db:
+        for _ in range(2):
+            run_store(config, db, _Walker(), start_time=T0)
+        assert len(_stored(db)) == 1
+
+
 def test_missing_face_models_stop_the_run_before_anything_is_written(tmp_path, monkeypatch):
     monkeypatch.setattr(models, "PACKAGE", "no_such_package_here")
     models.face_model_files.cache_clear()
