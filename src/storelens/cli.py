@@ -409,7 +409,7 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     scale = report.heat.scale
     print(
         f"wrote {path}: {report.heat.seconds.sum() / 60:,.0f} visitor-minutes on the floor shown, colour scale "
-        f"0-{scale.top:,.0f} visitor-minutes per m2 (95th-percentile spot at {scale.p95_share:.0%} of it)"
+        f"0-{scale.top:,.3g} visitor-minutes per m2 (95th-percentile spot at {scale.p95_share:.0%} of it)"
     )
     return 0
 

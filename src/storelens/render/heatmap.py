@@ -377,7 +377,8 @@ def draw_colour_bar(scale: HeatScale, caption: str, width: int, ui: float = 1.0)
     for value, text in colour_bar_ticks(scale.top):
         x = x0 + value / scale.top * (bar_w - 1) if scale.top > 0 else x0
         cv2.line(strip, (int(x), y0 + bar_h), (int(x), y0 + bar_h + 3), _TEXT_BGR, 1)
-        draw_text(strip, text, (x, y0 + bar_h + 4 + h / 2), text_scale, box=None)
+        half = text_size(text, text_scale)[0] / 2  # the end marks stay on the picture
+        draw_text(strip, text, (min(max(x, half), width - half), y0 + bar_h + 4 + h / 2), text_scale, box=None)
     return strip
 
 
