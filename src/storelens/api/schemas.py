@@ -174,7 +174,12 @@ class SummaryOut(BaseModel):
     visitors: VisitorsOut
     passers_by: int
     last_week_passers_by: int | None
-    capture_rate: float | None = Field(description="Entries / passers-by today; null without passers-by")
+    capture_rate: float | None = Field(
+        description=(
+            "Of the people seen at the front today (crossing a passer-by line or coming in), the share who "
+            "came in, each person counted once; null without passers-by"
+        )
+    )
     open_alerts: int
     siren: bool
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from storelens.analytics.capture import capture_rate
 from storelens.analytics.records import Direction
 from storelens.api.positions import LivePoint, live_points
 from storelens.api.schemas import (
@@ -28,7 +29,7 @@ from storelens.geometry.polygons import points_in_polygon
 from storelens.storage import StoredAlert, StoreDatabase
 from storelens.storage.times import from_us, to_us
 
-__all__ = ["NEWEST_ALERTS", "alert_out", "crossing_totals", "live_state"]
+__all__ = ["NEWEST_ALERTS", "alert_out", "crossing_totals", "live_state", "passerby_lines"]
 
 NEWEST_ALERTS = 5
 """Open alerts pushed with each live update."""
@@ -40,7 +41,7 @@ def crossing_totals(config: StoreConfig, db: StoreDatabase, start: datetime, end
     Lines count as ``storelens stats`` counts them: passer-by lines by their config kind, every
     other line as an entrance, so the dashboard and the command line agree.
     """
-    passerby = {line.name for line in config.lines if line.kind is LineKind.PASSERBY}
+    passerby = passerby_lines(config)
     entries = exits = passers = 0
     for row in db.line_counts_by_hour(start, end):
         if row.line in passerby:
@@ -50,6 +51,10 @@ def crossing_totals(config: StoreConfig, db: StoreDatabase, start: datetime, end
         else:
             exits += row.count
     return entries, exits, passers
+
+
+def passerby_lines(config: StoreConfig) -> set[str]:
+    return {line.name for line in config.lines if line.kind is LineKind.PASSERBY}
 
 
 def alert_out(stored: StoredAlert, config: StoreConfig) -> AlertOut:
@@ -108,7 +113,7 @@ def live_state(config: StoreConfig, db: StoreDatabase, siren_on: bool, now: date
         visitors=VisitorsOut(entries=entries, exits=exits, last_week_entries=old_entries, last_week_exits=old_exits),
         passers_by=passers,
         last_week_passers_by=old_passers,
-        capture_rate=entries / passers if passers else None,
+        capture_rate=capture_rate(db.line_crossings(day_start, day_end), passerby_lines(config)),
         open_alerts=db.count_open_alerts(),
         siren=siren_on,
     )

@@ -13,7 +13,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from storelens.analytics.records import Direction
+from storelens.analytics.capture import capture_rate
+from storelens.analytics.records import Direction, LineCrossing
 from storelens.api.schemas import PeakGrid, TrafficBucket, TrafficOut
 from storelens.api.timerange import TimeRange, local_midnight
 from storelens.config import WEEKDAYS, LineKind, StoreConfig
@@ -65,14 +66,20 @@ def _quarter_counts(engine: Engine, r: TimeRange) -> list[tuple[int, str, str, i
         return [(int(q), line, direction, int(n)) for q, line, direction, n in conn.execute(query)]
 
 
-def _bucket(start: datetime, tz, counts: np.ndarray) -> TrafficBucket:
+def _crossings(engine: Engine, r: TimeRange) -> list[LineCrossing]:
+    """Every crossing in ``r``: the capture rate counts people, not crossings."""
+    t = schema.line_crossings
+    query = sa.select(t.c.line, t.c.camera_id, t.c.track_id, t.c.ts_us, t.c.direction).where(
+        t.c.ts_us >= to_us(r.start), t.c.ts_us < to_us(r.end)
+    )
+    with storage_errors(engine.url, "read line crossings"), engine.connect() as conn:
+        return [LineCrossing(line, cam, tid, from_us(ts), d) for line, cam, tid, ts, d in conn.execute(query)]
+
+
+def _bucket(start: datetime, tz, counts: np.ndarray, capture: float | None) -> TrafficBucket:
     entries, exits, passers = (int(c) for c in counts)
     return TrafficBucket(
-        start=start.astimezone(tz),
-        entries=entries,
-        exits=exits,
-        passers_by=passers,
-        capture_rate=entries / passers if passers else None,
+        start=start.astimezone(tz), entries=entries, exits=exits, passers_by=passers, capture_rate=capture
     )
 
 
@@ -93,13 +100,19 @@ def traffic(config: StoreConfig, engine: Engine, r: TimeRange, bucket: str) -> T
         if column == 0:
             grid[local.weekday(), local.hour] += n
     days = np.bincount([d.weekday() for d in counted_days], minlength=7).astype(np.int64)
+    crossings = _crossings(engine, r)
+    per_bucket: list[list[LineCrossing]] = [[] for _ in starts]
+    for c in crossings:
+        per_bucket[max(int(np.searchsorted(starts_us, to_us(c.ts), "right")) - 1, 0)].append(c)
     mean = np.divide(grid, days[:, None], out=np.zeros_like(grid), where=days[:, None] > 0)
     return TrafficOut(
         start=r.start.astimezone(r.tz),
         end=r.end.astimezone(r.tz),
         bucket=bucket,
-        buckets=[_bucket(s, r.tz, c) for s, c in zip(starts, counts)],
-        totals=_bucket(r.start, r.tz, counts.sum(axis=0)),
+        buckets=[
+            _bucket(s, r.tz, c, capture_rate(b, passerby)) for s, c, b in zip(starts, counts, per_bucket)
+        ],
+        totals=_bucket(r.start, r.tz, counts.sum(axis=0), capture_rate(crossings, passerby)),
         peak_grid=PeakGrid(
             weekdays=list(WEEKDAYS),
             hours=list(range(24)),

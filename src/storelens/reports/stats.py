@@ -8,6 +8,7 @@ from datetime import datetime
 import numpy as np
 
 from storelens.analytics import Direction, zone_paths
+from storelens.analytics.capture import capture_rate
 from storelens.config import StoreConfig
 from storelens.demographics import AGE_BANDS
 from storelens.reports.heatmap import heatmap_report
@@ -27,7 +28,8 @@ class StoreStats:
         start / end: The range, UTC.
         entries / exits: Per entrance line, people crossing inwards / outwards.
         passers_by: Per passer-by line, crossings in either direction.
-        capture_rate: Entries over passers-by (None without a passer-by line or passers-by).
+        capture_rate: Of the people seen at the front (passer-by line or door), the share who
+            came in (`storelens.analytics.capture`); None without passers-by.
         visits: Tracks the analytics followed (fused visitors on a several-camera store), each
             stored as a visit; ``entered_visits`` of them came into the store (``visits`` minus
             those are people seen only outside, passers-by).
@@ -74,7 +76,7 @@ class StoreStats:
         for name, n in sorted(self.passers_by.items()):
             lines.append(f"passers-by {name}: {n}")
         if self.capture_rate is not None:
-            lines.append(f"capture rate: {self.capture_rate:.1%}")
+            lines.append(f"capture rate: {self.capture_rate:.1%} of the people passing the front came in")
         median = f", median {self.median_visit_s:.0f} s on the floor" if self.median_visit_s is not None else ""
         lines.append(f"visits into the store: {self.entered_visits}{median}")
         lines.append(f"people seen only outside (passers-by): {self.visits - self.entered_visits}")
@@ -114,9 +116,8 @@ def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: da
             stats.entries[row.line] = stats.entries.get(row.line, 0) + row.count
         else:
             stats.exits[row.line] = stats.exits.get(row.line, 0) + row.count
-    passers = sum(stats.passers_by.values())
-    if passers:
-        stats.capture_rate = sum(stats.entries.values()) / passers
+    passerby = {name for name, kind in kinds.items() if kind == "passerby"}
+    stats.capture_rate = capture_rate(db.line_crossings(start, end), passerby)
     visits = db.visits(start, end)
     stats.visits = len(visits)
     came_in = [v.duration_s for v in visits if v.entered]

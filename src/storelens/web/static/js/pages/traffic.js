@@ -90,7 +90,7 @@ export function createTrafficPage(app) {
       card('Visitors in', fmtInt(tot.entries)),
       card('Visitors out', fmtInt(tot.exits)),
       card('Passers-by', fmtInt(tot.passers_by)),
-      card('Capture rate', fmtPct(tot.capture_rate, 1), tot.capture_rate === null ? 'no passers-by counted' : 'visitors in / passers-by'));
+      card('Capture rate', fmtPct(tot.capture_rate, 1), tot.capture_rate === null ? 'no passers-by counted' : 'of the people passing the front, the share who came in'));
     if (empty) return;
 
     const singleDay = rangeDays(app.range) === 1;
