@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -25,7 +26,9 @@ class StoreStats:
     """Counts, dwell and occupancy for a time range.
 
     Attributes:
-        start / end: The range, UTC.
+        start / end: The range (aware datetimes).
+        timezone: The store's IANA time zone; the text and JSON give their times in it (JSON as
+            ISO times with the offset, text as local times with the zone named once).
         entries / exits: Per entrance line, people crossing inwards / outwards.
         passers_by: Per passer-by line, crossings in either direction.
         capture_rate: Of the people seen at the front (passer-by line or door), the share who
@@ -40,7 +43,7 @@ class StoreStats:
             zones left out, as on the heatmap).
         transitions: (from zone, to zone, people) rows, most travelled first.
         top_paths: (zones in order, people) for the most common whole paths.
-        hourly: (hour, line, direction, count) rows.
+        hourly: (hour, line, direction, count) rows; the hour is an ISO time with the store's offset.
         alerts: Alerts raised in the range, {zone: {kind: count}}.
         demographics: Visits with an age and gender estimate (cameras with demographics on),
             {age band: {gender: count}}.
@@ -48,6 +51,7 @@ class StoreStats:
 
     start: datetime
     end: datetime
+    timezone: str = "UTC"
     entries: dict[str, int] = field(default_factory=dict)
     exits: dict[str, int] = field(default_factory=dict)
     passers_by: dict[str, int] = field(default_factory=dict)
@@ -66,11 +70,16 @@ class StoreStats:
 
     def to_dict(self) -> dict[str, object]:
         out = asdict(self)
-        out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
+        out["start"], out["end"] = (self._local(t).isoformat() for t in (self.start, self.end))
         return out
 
+    def _local(self, t: datetime) -> datetime:
+        return t.astimezone(ZoneInfo(self.timezone))
+
     def to_text(self) -> str:
-        lines = [f"{self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC"]
+        start, end = self._local(self.start), self._local(self.end)
+        end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+        lines = [f"{start:%Y-%m-%d %H:%M} to {end_text} ({self.timezone} time)"]
         for name in sorted(set(self.entries) | set(self.exits)):
             lines.append(f"entrance {name}: {self.entries.get(name, 0)} in, {self.exits.get(name, 0)} out")
         for name, n in sorted(self.passers_by.items()):
@@ -101,15 +110,36 @@ class StoreStats:
             lines.append(f"visits with an age and gender estimate: {total}")
         for band, genders in self.demographics.items():
             lines.append(f"age {band}: " + ", ".join(f"{n} {gender}" for gender, n in sorted(genders.items())))
+        lines.extend(self._hourly_text(start.date() != (end - timedelta(microseconds=1)).date()))
         return "\n".join(lines)
+
+    def _hourly_text(self, with_date: bool) -> list[str]:
+        """One row per hour with crossings, in local time: entrances in/out, then passers-by."""
+        kinds = {name: "passerby" for name in self.passers_by}
+        hours: dict[str, dict[str, dict[str, int]]] = {}
+        for hour, line, direction, n in self.hourly:
+            hours.setdefault(hour, {}).setdefault(line, {})[direction] = n
+        rows = []
+        for hour, per_line in hours.items():
+            t = datetime.fromisoformat(hour)
+            label = f"{t:%Y-%m-%d %H:%M}" if with_date else f"{t:%H:%M}"
+            parts = []
+            for line, counts in sorted(per_line.items(), key=lambda kv: (kv[0] in kinds, kv[0])):
+                if line in kinds:
+                    parts.append(f"{line} {sum(counts.values())} passers-by")
+                else:
+                    parts.append(f"{line} {counts.get('in', 0)} in, {counts.get('out', 0)} out")
+            rows.append(f"hour {label}: " + "; ".join(parts))
+        return rows
 
 
 def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: datetime) -> StoreStats:
     """Counts, dwell and occupancy of ``config``'s store between ``start`` and ``end``."""
-    stats = StoreStats(start, end)
+    stats = StoreStats(start, end, timezone=config.timezone)
     kinds = {line.name: str(line.kind) for line in config.lines}
     for row in db.line_counts_by_hour(start, end):
-        stats.hourly.append((row.hour.isoformat(), row.line, Direction(row.direction).value, row.count))
+        hour = row.hour.astimezone(config.tz).isoformat()
+        stats.hourly.append((hour, row.line, Direction(row.direction).value, row.count))
         if kinds.get(row.line) == "passerby":
             stats.passers_by[row.line] = stats.passers_by.get(row.line, 0) + row.count
         elif Direction(row.direction) is Direction.IN:
