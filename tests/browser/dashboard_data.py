@@ -180,10 +180,12 @@ def fixed_clock(now: datetime = NOW):
 
 
 @contextmanager
-def serving(db_url: str, settings: ApiSettings | None = None) -> Iterator[str]:
-    """The dashboard and API on a free loopback port (uvicorn in a thread), clock fixed at NOW; yields the base URL."""
+def serving(db_url: str, settings: ApiSettings | None = None, now: datetime = NOW) -> Iterator[str]:
+    """The dashboard and API on a free loopback port (uvicorn in a thread), clock fixed at ``now``; yields the base URL.
+
+    A ``now`` a week before :data:`NOW` is a day whose same weekday last week has no records."""
     db = open_database(db_url)
-    app = create_app(store_config(), db, settings or ApiSettings(), clock=fixed_clock())
+    app = create_app(store_config(), db, settings or ApiSettings(), clock=fixed_clock(now))
     try:
         with serving_app(app) as base:
             yield base

@@ -1,18 +1,22 @@
 """The dashboard in a real browser: Chromium (Debian's, through Playwright) against a real uvicorn server.
 
-Logs in through the form, checks the Live page's counts and that a crossing written by another
-process shows within 2 s, draws every page at 1280x800 and 390x844 (screenshots in
-``tests/browser/artifacts/``), acknowledges an alert as a manager, and checks that a viewer
-cannot. Skips when Chromium or the ``playwright`` package is missing (never downloads a browser).
+Logs in through the form, checks the Live page's counts, its comparison with the same weekday last
+week (and "no data" where last week has none) and that a crossing written by another process shows
+within 2 s, draws every page at 1280x800 and 390x844 (screenshots in ``tests/browser/artifacts/``)
+and checks that nothing on them is wider than its box, checks the Cameras page's last-seen times,
+acknowledges an alert as a manager, and checks that a viewer cannot. Skips when Chromium or the
+``playwright`` package is missing (never downloads a browser).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -35,6 +39,7 @@ from dashboard_data import (  # noqa: E402  (after the skips)
     add_users,
     make_database,
     serving,
+    store_config,
 )
 from web_server import serving_app  # noqa: E402
 
@@ -145,6 +150,62 @@ def test_live_page_shows_counts_and_updates_within_two_seconds(server, browser):
     page.context.close()
 
 
+def kpi_sub(page, value_id: str):
+    """The line under a Live tile's number."""
+    return page.locator(".kpi", has=page.locator(f"#{value_id}")).locator(".kpi-sub")
+
+
+def expected_comparison(now: int, before: int, day: str) -> str:
+    """The Live tile's comparison, as a manager should read it: "+3 (+9%) vs 35 last Wednesday"."""
+    diff = now - before
+    sign = "+" if diff > 0 else "−" if diff < 0 else "±"
+    pct = f" ({sign}{abs(math.floor(100 * diff / before + 0.5))}%)" if before > 0 else ""
+    return f"{sign}{abs(diff)}{pct} vs {before:,} last {day}"
+
+
+def test_live_page_compares_today_with_the_same_weekday_last_week(server, browser):
+    base, _ = server
+    page = open_page(browser)
+    log_in(page, base, "mia")
+    s = summary(page, base)
+    visitors = s["visitors"]
+    assert visitors["last_week_entries"] is not None and visitors["last_week_exits"] is not None
+    for tile, now, before in (
+        ("kpi-entries", visitors["entries"], visitors["last_week_entries"]),
+        ("kpi-exits", visitors["exits"], visitors["last_week_exits"]),
+    ):
+        sub = kpi_sub(page, tile)
+        expect(sub).to_have_text(expected_comparison(now, before, "Wednesday"))
+        colour = "up" if now > before else "down" if now < before else ""
+        if colour:
+            expect(sub.locator("span")).to_have_class(colour)
+    # 4 seen on the floor but in − out at the door is not 4: the tile says why.
+    counted = visitors["entries"] - visitors["exits"]
+    assert counted != s["occupancy"]["store"]
+    expect(page.locator("#kpi-inside-why")).to_contain_text(f"in − out at the door today: {counted}")
+    assert page.errors == []
+    page.context.close()
+
+
+def test_live_page_says_no_data_when_last_week_has_none(server, browser, artifacts):
+    """A week before NOW, the same weekday a week earlier has no records: no "+38 vs 0" in green."""
+    _, db_url = server
+    with serving(db_url, now=NOW - timedelta(days=7)) as base:
+        page = open_page(browser, PHONE)
+        log_in(page, base, "mia")
+        s = summary(page, base)
+        assert s["visitors"]["entries"] > 0
+        assert (s["visitors"]["last_week_entries"], s["visitors"]["last_week_exits"]) == (None, None)
+        assert s["last_week_passers_by"] is None
+        for tile in ("kpi-entries", "kpi-exits"):
+            sub = kpi_sub(page, tile)
+            expect(sub).to_have_text("no data for last Wednesday")
+            expect(sub.locator("span")).to_have_class("muted")
+        page.screenshot(path=artifacts / "live-no-last-week-390x844.png", full_page=True)
+        assert page.errors == []
+        page.context.close()
+
+
 def test_live_page_polls_when_the_event_stream_fails(server, browser):
     base, db_url = server
     page = open_page(browser)
@@ -182,6 +243,37 @@ def heatmap_is_drawn(page) -> bool:
     )
 
 
+def overflowing(page, name: str) -> list[str]:
+    """What on page ``name`` is wider than its box: the page itself, a card, a table's wrapper, a
+    table wider than its parent, a chart or picture wider than its card (so cut off or scrolled)."""
+    return page.evaluate(
+        """(name) => {
+            const bad = [];
+            const what = (el) => `${el.tagName.toLowerCase()}#${el.id}.${[...el.classList].join('.')}`
+                + ` "${(el.querySelector('h2, h3, th') || el).textContent.trim().slice(0, 30)}"`;
+            for (const el of [document.documentElement, document.body]) {
+                if (el.scrollWidth > el.clientWidth) bad.push(`${el.tagName}: ${el.scrollWidth} > ${el.clientWidth}`);
+            }
+            const root = document.getElementById(`page-${name}`);
+            for (const el of root.querySelectorAll('.card, .table-wrap')) {
+                if (!el.getClientRects().length) continue;  // not displayed
+                if (el.scrollWidth > el.clientWidth + 1) bad.push(`${what(el)}: ${el.scrollWidth} > ${el.clientWidth}`);
+            }
+            for (const el of root.querySelectorAll('table, svg, img, canvas')) {
+                if (!el.getClientRects().length) continue;
+                const box = el.closest('.card') || root;
+                const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+                if (r.left < b.left - 1 || r.right > b.right + 1) {
+                    const span = (x) => `${Math.round(x.left)}..${Math.round(x.right)}`;
+                    bad.push(`${what(el)}: ${span(r)} outside ${span(b)}`);
+                }
+            }
+            return bad;
+        }""",
+        name,
+    )
+
+
 def check_page(page, name: str) -> None:
     """Wait until ``name`` has drawn its data, and check what it shows."""
     root = page.locator(f"#page-{name}")
@@ -204,7 +296,9 @@ def check_page(page, name: str) -> None:
         expect(page.locator("#zones-table tbody tr")).to_have_count(5)
         expect(page.locator("#zones-moves li").first).to_be_visible()
         expect(page.locator("#zones-flows svg path").first).to_be_attached()  # the Sankey's ribbons
-        expect(page.locator("#zones-routes-img")).to_have_js_property("complete", True)
+        page.wait_for_function(  # an img without src is "complete" too: wait for the picture itself
+            "() => { const i = document.getElementById('zones-routes-img'); return i && i.naturalWidth > 0; }"
+        )
         expect(page.locator("#page-zones svg rect").first).to_be_attached()
     elif name == "cameras":
         expect(page.locator("#cameras-table tbody tr")).to_have_count(2)
@@ -228,6 +322,7 @@ def test_every_page_draws_and_is_screenshot(server, browser, artifacts, size):
             page.click("#nav-toggle")
         page.click(f"#nav a[data-page={name}]")
         check_page(page, name)
+        assert overflowing(page, name) == [], f"{name} at {size}: wider than its box"
         page.screenshot(path=artifacts / f"{name}-{size}.png", full_page=True)
     if phone:
         page.click("#nav-toggle")
@@ -238,6 +333,7 @@ def test_every_page_draws_and_is_screenshot(server, browser, artifacts, size):
     expect(page.locator("#page-traffic h2").first).to_have_text("Visitors and passers-by per day")
     expect(page.locator("#page-traffic svg rect").nth(10)).to_be_attached()
     expect(page.locator("#peak-grid tbody tr:first-child td").first).to_be_visible()
+    assert overflowing(page, "traffic") == [], f"traffic, 7 days, at {size}: wider than its box"
     page.screenshot(path=artifacts / f"traffic-7-days-{size}.png", full_page=True)
     assert page.errors == []
     page.context.close()
@@ -261,6 +357,28 @@ def route_pixels(page, selector: str) -> int:
         }""",
         selector,
     )
+
+
+def test_cameras_page_shows_when_each_camera_last_saw_someone(server, browser, artifacts):
+    """The last-seen time is the newest stored track point, in the store's time zone."""
+    base, _ = server
+    tz = ZoneInfo(store_config().timezone)
+    page = open_page(browser, PHONE)
+    log_in(page, base, "mia")
+    page.click("#nav-toggle")
+    page.click("#nav a[data-page=cameras]")
+    cameras = {c["camera_id"]: c for c in page.request.get(f"{base}/api/cameras").json()}
+    assert set(cameras) == {"door", "back"}
+    for camera_id, camera in cameras.items():
+        seen = datetime.fromisoformat(camera["last_position_at"]).astimezone(tz)
+        assert seen.date() == NOW.date()  # today's, not "not today"
+        cell = page.locator(f"#cameras-table tr[data-camera={camera_id}] td[data-label='Last person seen']")
+        expect(cell).to_have_text(f"{seen:%a} {seen.day} {seen:%b}, {seen:%H:%M:%S}")
+    # The door camera saw the people in view a second before "now"; the back camera the last walk.
+    assert NOW - timedelta(seconds=2) < datetime.fromisoformat(cameras["door"]["last_position_at"]) <= NOW
+    expect(page.locator("#cameras-table tr[data-camera=door] td[data-label=Ago]")).not_to_have_text("–")
+    assert page.errors == []
+    page.context.close()
 
 
 def test_heatmap_shows_its_colour_bar_units_and_route_lines(server, browser):

@@ -25,7 +25,7 @@ export function renderDemographics(container, d, labels, busyIndexes) {
     h('th', {scope: 'row'}, band),
     d.genders.map((_, j) => h('td', {class: 'num'}, fmtInt(d.totals[i][j]))),
     h('td', {class: 'num'}, fmtPct(sum(d.totals[i]) / total, 0))));
-  card.append(h('div', {class: 'table-wrap'}, h('table', {id: 'demographics-table'},
+  card.append(h('div', {class: 'table-wrap'}, h('table', {class: 'table table-narrow', id: 'demographics-table'},
     h('thead', {}, h('tr', {}, h('th', {}, 'Age band'), d.genders.map((g) => h('th', {class: 'num'}, g)),
       h('th', {class: 'num'}, 'share'))),
     h('tbody', {}, rows))));
