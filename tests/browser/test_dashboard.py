@@ -280,6 +280,9 @@ def check_page(page, name: str) -> None:
     expect(root).to_be_visible()
     if name == "live":
         expect(page.locator("#alerts-list li[data-alert-id]").first).to_be_visible()
+        # Every zone named on the plan, also on a phone (small zones get a tag, tall narrow ones a vertical name).
+        labels = "entrance aisle_1 aisle_2 till stockroom"
+        expect(page.locator(".floor-canvas")).to_have_attribute("data-labels", labels)
     elif name == "heatmap":
         expect(root).to_have_attribute("data-state", "ready")
         assert heatmap_is_drawn(page)

@@ -156,7 +156,8 @@ export class FloorView {
       ctx.strokeStyle = '#334155';
       ctx.stroke();
     }
-    const labelSize = Math.max(10, Math.min(13, v.scale * 0.45));
+    const labelSize = Math.max(12, Math.min(14, v.scale * 0.45));
+    const labels = [];  // boxes of the labels drawn, so that none is drawn over another
     for (const z of s.zones || []) {
       const colour = ZONE_COLOURS[z.kind] || DEFAULT_ZONE_COLOUR;
       this.polygon(ctx, z.polygon);
@@ -167,8 +168,9 @@ export class FloorView {
       ctx.setLineDash(z.kind === 'restricted' ? [6, 4] : []);
       ctx.stroke();
       ctx.setLineDash([]);
-      if (this.showLabels) this.label(ctx, z, colour, labelSize);
+      if (this.showLabels) this.label(ctx, z, colour, labelSize, labels);
     }
+    this.canvas.dataset.labels = labels.map((b) => b.zone).join(' ');  // the zones named on the plan
     for (const ln of s.lines || []) {
       const [ax, ay] = this.toPx(...ln.a), [bx, by] = this.toPx(...ln.b);
       const passer = ln.kind === 'passerby';
@@ -195,23 +197,54 @@ export class FloorView {
     }
   }
 
-  /** The zone's name at its centre, smaller if need be; left out if it does not fit the zone. */
-  label(ctx, zone, colour, size) {
+  /** The zone's name at its centre, at a readable size (12 px at least, also on a phone): across
+   * the zone if it fits, else along a tall narrow zone, else on a white tag over the zone; left out
+   * only where it would cover another label. ``placed`` collects the drawn labels' boxes. */
+  label(ctx, zone, colour, size, placed) {
     const px = zone.polygon.map((p) => this.toPx(...p));
     const width = Math.max(...px.map((p) => p[0])) - Math.min(...px.map((p) => p[0]));
     const height = Math.max(...px.map((p) => p[1])) - Math.min(...px.map((p) => p[1]));
     const text = zone.name.replace(/_/g, ' ');
-    for (const s of [size, 10, 9]) {
+    const [cx, cy] = this.toPx(...centroid(zone.polygon));
+    const free = (box) => !placed.some((o) => box.x0 < o.x1 && o.x0 < box.x1 && box.y0 < o.y1 && o.y0 < box.y1);
+    ctx.save();
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (const s of [size, 12]) {
       ctx.font = `600 ${s}px system-ui, sans-serif`;
-      if (ctx.measureText(text).width <= width - 4 && s <= height - 2) {
-        const [cx, cy] = this.toPx(...centroid(zone.polygon));
+      const w = ctx.measureText(text).width;
+      const across = w <= width - 4 && s <= height - 2;
+      const along = !across && w <= height - 4 && s <= width - 2 && height >= 1.5 * width;  // tall and narrow
+      const box = across ? {zone: zone.name, x0: cx - w / 2, x1: cx + w / 2, y0: cy - s / 2, y1: cy + s / 2}
+        : {zone: zone.name, x0: cx - s / 2, x1: cx + s / 2, y0: cy - w / 2, y1: cy + w / 2};
+      if ((across || along) && free(box)) {
         ctx.fillStyle = colour;
-        ctx.textAlign = 'center';
-        ctx.textBaseline = 'middle';
-        ctx.fillText(text, cx, cy);
+        ctx.translate(cx, cy);
+        if (along) ctx.rotate(-Math.PI / 2);
+        ctx.fillText(text, 0, 0);
+        ctx.restore();
+        placed.push(box);
         return;
       }
     }
+    const s = 12;  // too small a zone for its name: a tag, which may reach past the zone's edges
+    ctx.font = `600 ${s}px system-ui, sans-serif`;
+    const w = ctx.measureText(text).width + 8, hTag = s + 6;
+    const x0 = Math.max(2, Math.min(this.view.cssW - w - 2, cx - w / 2));
+    const box = {zone: zone.name, x0, x1: x0 + w, y0: cy - hTag / 2, y1: cy + hTag / 2};
+    if (free(box)) {
+      ctx.fillStyle = 'rgba(255,255,255,0.9)';
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      if (ctx.roundRect) ctx.roundRect(box.x0, box.y0, w, hTag, 4); else ctx.rect(box.x0, box.y0, w, hTag);
+      ctx.fill();
+      ctx.stroke();
+      ctx.fillStyle = colour;
+      ctx.fillText(text, box.x0 + w / 2, cy + 0.5);
+      placed.push(box);
+    }
+    ctx.restore();
   }
 
   drawScale(ctx) {
