@@ -170,15 +170,18 @@ def test_live_page_compares_today_with_the_same_weekday_last_week(server, browse
     s = summary(page, base)
     visitors = s["visitors"]
     assert visitors["last_week_entries"] is not None and visitors["last_week_exits"] is not None
+    assert s["last_week_passers_by"] is not None
     for tile, now, before in (
         ("kpi-entries", visitors["entries"], visitors["last_week_entries"]),
         ("kpi-exits", visitors["exits"], visitors["last_week_exits"]),
+        ("kpi-passers", s["passers_by"], s["last_week_passers_by"]),
     ):
         sub = kpi_sub(page, tile)
-        expect(sub).to_have_text(expected_comparison(now, before, "Wednesday"))
+        expect(sub.locator("span").first).to_have_text(expected_comparison(now, before, "Wednesday"))
         colour = "up" if now > before else "down" if now < before else ""
         if colour:
-            expect(sub.locator("span")).to_have_class(colour)
+            expect(sub.locator("span").first).to_have_class(colour)
+    expect(kpi_sub(page, "kpi-passers")).to_contain_text(f"capture rate {round(100 * s['capture_rate'])}%")
     # 4 seen on the floor but in − out at the door is not 4: the tile says why.
     counted = visitors["entries"] - visitors["exits"]
     assert counted != s["occupancy"]["store"]
@@ -197,10 +200,10 @@ def test_live_page_says_no_data_when_last_week_has_none(server, browser, artifac
         assert s["visitors"]["entries"] > 0
         assert (s["visitors"]["last_week_entries"], s["visitors"]["last_week_exits"]) == (None, None)
         assert s["last_week_passers_by"] is None
-        for tile in ("kpi-entries", "kpi-exits"):
-            sub = kpi_sub(page, tile)
+        for tile in ("kpi-entries", "kpi-exits", "kpi-passers"):
+            sub = kpi_sub(page, tile).locator("span").first
             expect(sub).to_have_text("no data for last Wednesday")
-            expect(sub.locator("span")).to_have_class("muted")
+            expect(sub).to_have_class("muted")
         page.screenshot(path=artifacts / "live-no-last-week-390x844.png", full_page=True)
         assert page.errors == []
         page.context.close()

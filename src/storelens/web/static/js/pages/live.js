@@ -95,7 +95,8 @@ export function createLivePage(app) {
     k.exits.value.textContent = fmtInt(s.visitors.exits);
     setChildren(k.exits.sub, comparison(s.visitors.exits, s.visitors.last_week_exits, day));
     k.passers.value.textContent = fmtInt(s.passers_by);
-    setChildren(k.passers.sub, s.capture_rate === null ? 'capture rate: no passers-by' : `capture rate ${fmtPct(s.capture_rate)}`);
+    setChildren(k.passers.sub, h('div', {}, comparison(s.passers_by, s.last_week_passers_by, day)),
+      h('div', {}, s.capture_rate === null ? 'capture rate: no passers-by' : `capture rate ${fmtPct(s.capture_rate)}`));
     k.alerts.value.textContent = fmtInt(s.open_alerts);
     k.alerts.el.classList.toggle('kpi-alarm', s.open_alerts > 0);
     setChildren(k.alerts.sub, s.open_alerts ? 'need attention' : 'all clear');
