@@ -241,6 +241,13 @@ class TrafficOut(BaseModel):
     bucket: str
     buckets: list[TrafficBucket]
     totals: TrafficBucket
+    previous: TrafficBucket | None = Field(
+        None,
+        description=(
+            "Totals of the period of the same length just before (this week against last week); "
+            "null: nothing was counted then"
+        ),
+    )
     peak_grid: PeakGrid
 
 

@@ -185,6 +185,13 @@ def test_traffic_per_hour_and_day(viewer):
     assert sum(week["peak_grid"]["days"]) == 2  # the eight days nothing was counted are not averaged in
 
 
+def test_traffic_against_the_period_before(viewer):
+    assert viewer.get("/api/traffic").json()["previous"] is None  # yesterday: nothing counted
+    four_days = viewer.get("/api/traffic", params={"from": "2026-03-01", "to": "2026-03-05", "bucket": "day"}).json()
+    assert four_days["totals"]["entries"] == 3
+    assert four_days["previous"]["entries"] == 3  # 2026-02-25 to 03-01 holds last Wednesday's 3
+
+
 def test_no_comparison_against_a_day_nobody_counted(make_client, tokens, db_url):
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:  # last week's crossings gone: the store was not counting then

@@ -34,7 +34,11 @@ def get_traffic(
 ) -> TrafficOut:
     if bucket == "hour" and r.days > MAX_HOURLY_DAYS:
         raise HTTPException(422, f"bucket=hour covers at most {MAX_HOURLY_DAYS} days; use bucket=day")
-    return traffic(ctx.config, ctx.db.engine, r, bucket)
+    out = traffic(ctx.config, ctx.db.engine, r, bucket)
+    before = TimeRange(r.start - (r.end - r.start), r.start, r.tz)
+    if ctx.db.recorded(before.start, before.end):
+        out.previous = traffic(ctx.config, ctx.db.engine, before, "day").totals
+    return out
 
 
 @router.get(

@@ -86,11 +86,21 @@ export function createTrafficPage(app) {
     setChildren(message, empty ? notice('empty', 'No data for this range: no line crossings were counted.') : null);
     const card = (label, value, sub) => h('div', {class: 'card kpi'}, h('div', {class: 'kpi-label'}, label),
       h('div', {class: 'kpi-value'}, value), h('div', {class: 'kpi-sub'}, sub || ''));
+    const prev = t.previous;
+    const vs = (now, before) => {
+      if (!prev) return h('span', {class: 'muted'}, 'no data for the period before');
+      const diff = now - before;
+      const sign = diff > 0 ? '+' : diff < 0 ? '−' : '±';
+      return h('span', {class: diff > 0 ? 'up' : diff < 0 ? 'down' : ''},
+        `${sign}${fmtInt(Math.abs(diff))} vs ${fmtInt(before)} the period before`);
+    };
     setChildren(totals,
-      card('Visitors in', fmtInt(tot.entries)),
-      card('Visitors out', fmtInt(tot.exits)),
-      card('Passers-by', fmtInt(tot.passers_by)),
-      card('Capture rate', fmtPct(tot.capture_rate, 1), tot.capture_rate === null ? 'no passers-by counted' : 'of the people passing the front, the share who came in'));
+      card('Visitors in', fmtInt(tot.entries), vs(tot.entries, prev && prev.entries)),
+      card('Visitors out', fmtInt(tot.exits), vs(tot.exits, prev && prev.exits)),
+      card('Passers-by', fmtInt(tot.passers_by), vs(tot.passers_by, prev && prev.passers_by)),
+      card('Capture rate', fmtPct(tot.capture_rate, 1), tot.capture_rate === null ? 'no passers-by counted'
+        : `of the people passing the front, the share who came in${prev && prev.capture_rate !== null
+          ? ` (${fmtPct(prev.capture_rate, 1)} the period before)` : ''}`));
     if (empty) return;
 
     const singleDay = rangeDays(app.range) === 1;
@@ -104,7 +114,7 @@ export function createTrafficPage(app) {
       : singleDay ? b.start.slice(11, 13) : `${shortDay(b.start.slice(0, 10))} ${b.start.slice(11, 13)}h`));
     const visitorsBox = h('div', {class: 'card'}, h('h2', {}, `Visitors and passers-by per ${t.bucket}`));
     const captureBox = h('div', {class: 'card'}, h('h2', {}, `Capture rate per ${t.bucket}`),
-      h('p', {class: 'muted small'}, 'Share of passers-by who came in; empty where nobody passed.'));
+      h('p', {class: 'muted small'}, 'Of the people passing the front, the share who came in; empty where nobody passed.'));
     charts.append(visitorsBox, captureBox);
     stopCharts.push(barChart(visitorsBox, {
       title: 'Visitors and passers-by', labels, integer: true, format: fmtInt,
