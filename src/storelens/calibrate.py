@@ -36,13 +36,17 @@ from storelens.detect import Detector, make_detector
 from storelens.errors import CalibrationError, ConfigError, SourceError, StorageError
 from storelens.geometry import FloorMapper, HomographyCalibration, PinholeCamera, ReprojectionError, load_opencv_cameras
 from storelens.geometry.homography import MIN_POINTS
-from storelens.render import anonymise
+from storelens.render import Anonymiser
 from storelens.sources import open_source
 from storelens.types import Frame
 
 __all__ = ["CalibrationReport", "FloorProjector", "camera_mapper", "check_image_path", "run_calibrate"]
 
 logger = logging.getLogger(__name__)
+
+CHECK_PRIVACY_FRAMES = 1
+"""Frames after the check image's whose people are hidden in it too (someone the detector misses
+in one frame is usually found in the next, a few pixels away)."""
 
 GRID_STEP_M = 1.0
 """Spacing of the floor grid: one line per metre is easy to compare with floor tiles."""
@@ -207,12 +211,13 @@ def _errors(
     )
 
 
-def _first_frame(camera_id: str, camera: CameraConfig) -> Frame:
+def _first_frames(camera_id: str, camera: CameraConfig) -> list[Frame]:
+    """The first frame, and up to :data:`CHECK_PRIVACY_FRAMES` after it."""
     with open_source(camera.source, camera_id=camera_id, fps=camera.fps) as source:
-        frame = next(iter(source), None)
-    if frame is None:
+        frames = list(itertools.islice(source, 1 + CHECK_PRIVACY_FRAMES))
+    if not frames:
         raise SourceError(f"{camera.source}: gave no frame")
-    return frame
+    return frames
 
 
 # Drawing -----------------------------------------------------------------------------------
@@ -422,10 +427,13 @@ def _calibrate_camera(
     landmarks = _landmarks(camera) if mapper is not None else []
     error_m, error_px = _errors(mapper, landmarks) if mapper is not None else (None, None)
     method = "none" if camera.calibration is None else camera.calibration.kind
-    frame = _first_frame(camera_id, camera)
-    # Privacy first: people are anonymised before anything else touches the frame.
+    frame, *later = _first_frames(camera_id, camera)
+    # Privacy first: people are anonymised before anything else touches the frame, also those
+    # the detector misses in it but finds in the next frame.
     people = detector(frame).xyxy_px
-    image = anonymise(frame.image, people, mode=camera.privacy)
+    anonymiser = Anonymiser(detector, camera.privacy)
+    regions = [anonymiser.regions(frame, people), *(anonymiser.regions(f) for f in later)]
+    image = anonymiser.hide(frame.image, np.concatenate(regions))
     path = check_image_path(out_dir, camera_id)
     report = CalibrationReport(camera_id, method, error_m, error_px, path, len(people))
     _check_image(image, config, camera_id, mapper, landmarks, report.finding())

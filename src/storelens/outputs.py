@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from storelens.detect import Detector, make_detector
 from storelens.errors import StorageError
 from storelens.eval.motio import format_mot, tracks_to_mot, write_mot
 from storelens.pipeline import TrackingRun
-from storelens.render import PrivacyMode, TrackAnnotator, VideoWriterSink, anonymise
+from storelens.render import Anonymiser, PrivacyMode, TrackAnnotator, VideoWriterSink
 from storelens.sources.base import FrameSource
-from storelens.types import Detections
+from storelens.types import Detections, Frame
 
-__all__ = ["TrackFileWriter", "output_folder", "write_tracks", "write_summary", "write_annotated_video"]
+__all__ = [
+    "VIDEO_PRIVACY_WINDOW",
+    "TrackFileWriter",
+    "output_folder",
+    "write_tracks",
+    "write_summary",
+    "write_annotated_video",
+]
+
+VIDEO_PRIVACY_WINDOW = 1
+"""Frames on each side whose people are hidden in a frame of the annotated video too: someone the
+detector misses in one frame is found in a neighbour, where their head is a few pixels away."""
 
 
 def output_folder(path: Path) -> Path:
@@ -80,30 +93,61 @@ def write_summary(summary: dict[str, object], path: Path) -> Path:
 
 
 def write_annotated_video(
-    run: TrackingRun, source: FrameSource, path: Path, fps: float, *, privacy: PrivacyMode = "heads"
+    run: TrackingRun,
+    source: FrameSource,
+    path: Path,
+    fps: float,
+    *,
+    privacy: PrivacyMode = "heads",
+    detector: Detector | None = None,
 ) -> Path:
-    """Draw the final tracks onto a second pass over the source.
+    """Draw the final tracks onto a second pass over the source, everyone anonymised.
 
     The tracks are only final after the whole clip (gaps filled, short tracks dropped), so the
     video is drawn afterwards from a fresh read of the same frames, up to the last one tracked
-    (a partial file is not read into its damage twice). People are anonymised (``privacy``) for
-    every box the detector found and every final track, confirmed or not: no face is ever written.
+    (a partial file is not read into its damage twice). Before anything is drawn, each frame hides
+    (``privacy``) everyone the :class:`~storelens.render.Anonymiser` finds in it and in the
+    :data:`VIDEO_PRIVACY_WINDOW` frames on each side, and every box the detector or the tracker
+    had there, confirmed or not: no face is ever written.
+
+    Args:
+        detector: Finds people for anonymisation; the bundled detector if None (also when the
+            run replayed boxes from a file, which cannot be looked at again on tiles).
     """
     tracks = {d.frame_index: d for d in run.tracks}
     raw = {d.frame_index: d for d in run.detections}
     last = max(tracks, default=-1)
-    annotator = TrackAnnotator(privacy=privacy)
+    anonymiser = Anonymiser(detector or make_detector(), privacy)
+    annotator = TrackAnnotator()
     sink: VideoWriterSink | None = None
+    window: deque[tuple[Frame, np.ndarray]] = deque()
+    next_out = 0  # position in ``window`` of the next frame to write
+
+    def write(position: int) -> None:
+        nonlocal sink
+        frame = window[position][0]
+        near = list(window)[max(0, position - VIDEO_PRIVACY_WINDOW) : position + VIDEO_PRIVACY_WINDOW + 1]
+        hidden = anonymiser.hide(frame.image, np.concatenate([regions for _, regions in near]))
+        if sink is None:
+            sink = VideoWriterSink(path, fps=fps, resolution_wh=frame.resolution_wh)
+        sink.write(annotator.draw(replace(frame, image=hidden), tracks[frame.index]))
+
     try:
         for frame in source:
             if frame.index in tracks:
-                if sink is None:
-                    sink = VideoWriterSink(path, fps=fps, resolution_wh=frame.resolution_wh)
-                boxes = np.concatenate([raw[frame.index].xyxy_px, tracks[frame.index].xyxy_px])
-                blurred = replace(frame, image=anonymise(frame.image, boxes, mode=privacy))
-                sink.write(annotator.draw(blurred, tracks[frame.index]))
+                known = np.concatenate([raw[frame.index].xyxy_px, tracks[frame.index].xyxy_px])
+                window.append((frame, anonymiser.regions(frame, known)))
+                if len(window) - 1 - next_out >= VIDEO_PRIVACY_WINDOW:
+                    write(next_out)
+                    next_out += 1
+                    if next_out > VIDEO_PRIVACY_WINDOW:
+                        window.popleft()
+                        next_out -= 1
             if frame.index >= last:
                 break
+        while next_out < len(window):
+            write(next_out)
+            next_out += 1
     finally:
         if sink is not None:
             sink.close()

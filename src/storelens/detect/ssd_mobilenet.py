@@ -35,7 +35,13 @@ from storelens.detect.tf_graph import read_graph_def
 from storelens.errors import DetectorError
 from storelens.types import Detections, Frame
 
-__all__ = ["SsdMobilenetV2Detector", "bundled_graph_path", "cache_root", "converted_model_path"]
+__all__ = [
+    "SsdMobilenetV2Detector",
+    "bundled_graph_path",
+    "bundled_model_path",
+    "cache_root",
+    "converted_model_path",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +69,8 @@ def cache_root(cache_dir: Path | str | None = None) -> Path:
     return Path(os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("storelens"))
 
 
-def bundled_graph_path() -> Path:
-    """Locate and verify the frozen graph, without importing its package (it needs pkg_resources).
+def bundled_model_path(file: str, sha256: str) -> Path:
+    """Locate and verify a model file of the weights package, without importing it (it needs pkg_resources).
 
     Raises:
         DetectorError: The package or file is missing, or its checksum is wrong.
@@ -74,7 +80,7 @@ def bundled_graph_path() -> Path:
         raise DetectorError(
             f"detector weights package {MODEL_PACKAGE} is not installed; run: {_INSTALL_HINT}"
         )
-    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
+    path = Path(next(iter(spec.submodule_search_locations))) / file
     try:
         with path.open("rb") as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
@@ -82,12 +88,17 @@ def bundled_graph_path() -> Path:
         raise DetectorError(
             f"cannot read detector weights {path} ({err.strerror}); run: {_INSTALL_HINT}"
         ) from err
-    if digest != MODEL_SHA256:
+    if digest != sha256:
         raise DetectorError(
-            f"detector weights {path} have sha256 {digest[:12]}..., expected {MODEL_SHA256[:12]}...; "
+            f"detector weights {path} have sha256 {digest[:12]}..., expected {sha256[:12]}...; "
             f"run: {_INSTALL_HINT}"
         )
     return path
+
+
+def bundled_graph_path() -> Path:
+    """The person detector's frozen graph, verified (see :func:`bundled_model_path`)."""
+    return bundled_model_path(MODEL_FILE, MODEL_SHA256)
 
 
 def converted_model_path(cache_dir: Path | str | None = None, input_size: int | None = None) -> Path:

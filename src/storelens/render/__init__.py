@@ -1,16 +1,19 @@
 """Pictures for people to look at: annotated video with every face pixelated, floor heatmaps."""
 
 from storelens.render.annotate import TrackAnnotator, VideoWriterSink, track_colors
-from storelens.render.blur import PrivacyMode, anonymise, head_regions_px, privacy_regions_px
+from storelens.render.anonymiser import Anonymiser
+from storelens.render.blur import PrivacyMode, anonymise, head_regions_px, hide_regions, privacy_regions_px
 from storelens.render.heatmap import FloorCanvas, render_heatmap
 
 __all__ = [
+    "Anonymiser",
     "FloorCanvas",
     "PrivacyMode",
     "TrackAnnotator",
     "VideoWriterSink",
     "anonymise",
     "head_regions_px",
+    "hide_regions",
     "privacy_regions_px",
     "render_heatmap",
     "track_colors",

@@ -1,7 +1,8 @@
-"""Annotated video for people to check the tracker: boxes, ids and paths, faces hidden.
+"""Annotated video for people to check the tracker: boxes, ids and paths, on anonymised frames.
 
-Heads (or whole people) are hidden first (see :mod:`storelens.render.blur`), before anything else is
-drawn, so no code path can produce an annotated frame with a visible face.
+:class:`TrackAnnotator` draws on frames that are anonymised already
+(:class:`~storelens.render.Anonymiser`, which finds people the tracker has not and looks at
+neighbouring frames); :func:`storelens.outputs.write_annotated_video` does both in that order.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import cv2
 import numpy as np
 
 from storelens.errors import StorageError
-from storelens.render.blur import PrivacyMode, anonymise
 from storelens.types import Detections, Frame
 
 __all__ = ["TrackAnnotator", "VideoWriterSink", "track_colors"]
@@ -79,7 +79,6 @@ class TrackAnnotator:
         max_unseen_frames: Drawn frames a track may be missing before its trail is dropped.
         line_thickness_px: Thickness of boxes and trails.
         font_scale: OpenCV font scale of the id labels.
-        privacy: What is hidden of each drawn person (:data:`~storelens.render.blur.PrivacyMode`).
     """
 
     def __init__(
@@ -89,7 +88,6 @@ class TrackAnnotator:
         max_unseen_frames: int = 30,
         line_thickness_px: int = 2,
         font_scale: float = 0.5,
-        privacy: PrivacyMode = "heads",
     ) -> None:
         if trail_length < 1 or max_unseen_frames < 0:
             raise ValueError("trail_length must be >= 1 and max_unseen_frames >= 0")
@@ -97,7 +95,6 @@ class TrackAnnotator:
         self._max_unseen = max_unseen_frames
         self._thickness = line_thickness_px
         self._font_scale = font_scale
-        self._privacy: PrivacyMode = privacy
         # Ordered by last update, oldest first, so eviction stops at the first fresh trail.
         self._trails: OrderedDict[int, _Trail] = OrderedDict()
         self._frames_drawn = 0
@@ -115,7 +112,7 @@ class TrackAnnotator:
         return np.array(trail.points, np.int32).reshape(-1, 2)
 
     def draw(self, frame: Frame, dets: Detections) -> np.ndarray:
-        """Return a copy of the frame with people anonymised and tracks drawn.
+        """Return a copy of the (anonymised) frame with the tracks drawn.
 
         Args:
             frame: The frame the detections belong to.
@@ -125,7 +122,7 @@ class TrackAnnotator:
         Returns:
             (h, w, 3) uint8 BGR annotated image; ``frame.image`` is not modified.
         """
-        image = anonymise(frame.image, dets.xyxy_px, mode=self._privacy)
+        image = frame.image.copy()
         self._frames_drawn += 1
         boxes = np.round(dets.xyxy_px).astype(np.int32)
         if dets.track_id is None:

@@ -9,7 +9,8 @@ so only its width sizes the head; a box cut by a side edge lets the region reach
 the rest of the head may be. No region exceeds a plausible head, so a huge or misshapen box hides
 a head-sized patch at most, not a band across the scene.
 
-``privacy: silhouette`` hides each whole person box instead, filled with its mean colour.
+``privacy: silhouette`` hides each whole person box instead (a little enlarged), filled with its
+mean colour.
 Pixelation into a handful of blocks across a head removes the detail face recognition needs.
 """
 
@@ -25,6 +26,7 @@ __all__ = [
     "PrivacyMode",
     "anonymise",
     "head_regions_px",
+    "hide_regions",
     "privacy_regions_px",
 ]
 
@@ -55,16 +57,28 @@ MARGIN_TOP = 0.2
 MARGIN_BOTTOM = 0.2
 """Region enlargement below the chin estimate, as a share of the head height."""
 
+MARGIN_POSE = 0.1
+"""Region enlargement on every side of a head placed by its keypoints, as a share of its size..."""
+
+POSE_NOISE = 0.055
+"""... plus this share of the person box's longer side: keypoints are as sure as the pose model's
+192 px view of the whole person, so a small head in a big box is placed coarsely (TUD-Campus,
+PETS09), a head filling a box closely (someone close to the lens)..."""
+
+MAX_POSE_NOISE = 0.35
+"""... but never more than this share of the head's size (a box around a whole group)."""
+
+POSE_REACH = 0.6
+"""A keypoint head centre is believed only within this share of the box height below its top."""
+
+SILHOUETTE_MARGIN = 0.1
+"""Enlargement of a whole person box on its sides and top, as a share of its width: boxes cut hair."""
+
 EDGE_PX = 2
 """A box within this many pixels of the frame's edge is taken as cut by it."""
 
 BLOCKS_ACROSS = 6
 """Pixelation blocks across the width of a head region."""
-
-
-def _boxes(xyxy_px: np.ndarray) -> np.ndarray:
-    boxes = np.asarray(xyxy_px, dtype=np.float32).reshape(-1, 4)
-    return boxes[np.isfinite(boxes).all(axis=1)]
 
 
 def _clip_regions(regions: np.ndarray, image_wh: tuple[int, int]) -> np.ndarray:
@@ -74,37 +88,92 @@ def _clip_regions(regions: np.ndarray, image_wh: tuple[int, int]) -> np.ndarray:
     return regions[keep]
 
 
-def head_regions_px(xyxy_px: np.ndarray, image_wh: tuple[int, int]) -> np.ndarray:
+def head_regions_px(
+    xyxy_px: np.ndarray, image_wh: tuple[int, int], head_xy: np.ndarray | None = None
+) -> np.ndarray:
     """Head regions of person boxes, with margins, clipped to the image.
 
     Args:
         xyxy_px: (n, 4) float person boxes (x1, y1, x2, y2) in pixels.
         image_wh: (width, height) of the image in pixels.
+        head_xy: (n, 2) head centres from :class:`~storelens.render.head_pose.HeadLocator`
+            (NaN where unknown); a believable one places the region, sized as from the box.
 
     Returns:
         (m, 4) int32 regions (x1, y1, x2, y2), half-open pixel ranges, one per box that is
         finite and overlaps the image (m <= n).
     """
     width, height = image_wh
+    boxes = np.asarray(xyxy_px, dtype=np.float32).reshape(-1, 4)
+    centres = np.full((len(boxes), 2), np.nan, np.float32) if head_xy is None else np.asarray(head_xy, np.float32)
+    finite = np.isfinite(boxes).all(axis=1)
     # What a box says about a head is what it shows: measure it inside the frame.
-    x1, y1, x2, y2 = np.clip(_boxes(xyxy_px), 0, [width, height, width, height]).T
+    x1, y1, x2, y2 = np.clip(boxes[finite], 0, [width, height, width, height]).T
+    cx, cy = centres[finite].T
     cut_below = y2 >= height - EDGE_PX
     head_w = np.minimum(HEAD_OF_BOX_WIDTH * (x2 - x1), np.where(cut_below, np.inf, HEAD_OF_BOX_HEIGHT * (y2 - y1)))
     head_w = np.minimum(head_w, MAX_HEAD_OF_FRAME * height / HEAD_ASPECT)
     head_h = HEAD_ASPECT * head_w
     centre = (x1 + x2) / 2
     half_w = head_w * (0.5 + np.where(cut_below, MARGIN_X_CUT_BELOW, MARGIN_X))
-    left = np.where(x1 <= EDGE_PX, 0, centre - half_w)
-    right = np.where(x2 >= width - EDGE_PX, width, centre + half_w)
-    regions = np.stack([left, y1 - MARGIN_TOP * head_h, right, y1 + head_h * (1 + MARGIN_BOTTOM)], axis=1)
-    return _clip_regions(regions, image_wh)
+    from_box = np.stack(
+        [
+            np.where(x1 <= EDGE_PX, 0, centre - half_w),
+            y1 - MARGIN_TOP * head_h,
+            np.where(x2 >= width - EDGE_PX, width, centre + half_w),
+            y1 + head_h * (1 + MARGIN_BOTTOM),
+        ],
+        axis=1,
+    )
+    placed = (
+        (cx >= x1 - head_w) & (cx <= x2 + head_w) & (cy >= y1 - head_h) & (cy <= y1 + POSE_REACH * (y2 - y1))
+    )  # False for NaN
+    noise = np.minimum(POSE_NOISE * np.maximum(x2 - x1, y2 - y1), MAX_POSE_NOISE * head_w)
+    pose_w, pose_h = head_w * (0.5 + MARGIN_POSE) + noise, head_h * (0.5 + MARGIN_POSE) + noise
+    from_pose = np.stack([cx - pose_w, cy - pose_h, cx + pose_w, cy + pose_h], axis=1)
+    return _clip_regions(np.where(placed[:, None], from_pose, from_box), image_wh)
 
 
-def privacy_regions_px(xyxy_px: np.ndarray, image_wh: tuple[int, int], mode: PrivacyMode = "heads") -> np.ndarray:
+def privacy_regions_px(
+    xyxy_px: np.ndarray, image_wh: tuple[int, int], mode: PrivacyMode = "heads", head_xy: np.ndarray | None = None
+) -> np.ndarray:
     """Regions to hide for ``mode``: heads (:func:`head_regions_px`) or whole person boxes."""
     if mode == "silhouette":
-        return _clip_regions(_boxes(xyxy_px), image_wh)
-    return head_regions_px(xyxy_px, image_wh)
+        boxes = np.asarray(xyxy_px, dtype=np.float32).reshape(-1, 4)
+        boxes = boxes[np.isfinite(boxes).all(axis=1)]
+        margin = SILHOUETTE_MARGIN * (boxes[:, 2] - boxes[:, 0])
+        return _clip_regions(boxes + np.stack([-margin, -margin, margin, 0 * margin], axis=1), image_wh)
+    return head_regions_px(xyxy_px, image_wh, head_xy)
+
+
+def hide_regions(
+    image: np.ndarray, regions: np.ndarray, *, mode: PrivacyMode = "heads", inplace: bool = False
+) -> np.ndarray:
+    """Pixelate each region (``heads``), or fill it with its mean colour (``silhouette``).
+
+    Args:
+        image: (h, w, 3) uint8 BGR frame. Left unchanged unless ``inplace``.
+        regions: (m, 4) int regions (x1, y1, x2, y2) inside the image, as
+            :func:`privacy_regions_px` gives them.
+        mode: See :data:`PrivacyMode`.
+        inplace: Write into ``image`` instead of a copy (saves a frame copy when the caller
+            already owns one).
+
+    Returns:
+        (h, w, 3) uint8 BGR image; only pixels inside ``regions`` differ.
+    """
+    out = image if inplace else image.copy()
+    for rx1, ry1, rx2, ry2 in np.asarray(regions, np.int64).reshape(-1, 4).tolist():
+        roi = out[ry1:ry2, rx1:rx2]
+        if mode == "silhouette":
+            roi[:] = roi.reshape(-1, 3).mean(axis=0).round().astype(np.uint8)
+            continue
+        region_w, region_h = rx2 - rx1, ry2 - ry1
+        blocks_x = max(1, min(BLOCKS_ACROSS, region_w))
+        blocks_y = max(1, min(region_h, round(blocks_x * region_h / region_w)))
+        coarse = cv2.resize(roi, (blocks_x, blocks_y), interpolation=cv2.INTER_AREA)
+        roi[:] = cv2.resize(coarse, (region_w, region_h), interpolation=cv2.INTER_NEAREST)
+    return out
 
 
 def anonymise(
@@ -112,6 +181,7 @@ def anonymise(
     xyxy_px: np.ndarray,
     *,
     mode: PrivacyMode = "heads",
+    head_xy: np.ndarray | None = None,
     inplace: bool = False,
 ) -> np.ndarray:
     """Hide every person in ``xyxy_px``: pixelate their heads, or fill their whole box (silhouette).
@@ -121,22 +191,11 @@ def anonymise(
         xyxy_px: (n, 4) float person boxes (x1, y1, x2, y2) in pixels; boxes partly or
             wholly outside the image and non-finite boxes are handled.
         mode: What to hide, see :data:`PrivacyMode`.
-        inplace: Write into ``image`` instead of a copy (saves a frame copy when the caller
-            already owns one).
+        head_xy: Head centres of the boxes, see :func:`head_regions_px`.
+        inplace: See :func:`hide_regions`.
 
     Returns:
         (h, w, 3) uint8 BGR image; only pixels inside :func:`privacy_regions_px` differ.
     """
-    out = image if inplace else image.copy()
-    height, width = out.shape[:2]
-    for rx1, ry1, rx2, ry2 in privacy_regions_px(xyxy_px, (width, height), mode).tolist():
-        roi = out[ry1:ry2, rx1:rx2]
-        if mode == "silhouette":
-            roi[:] = roi.reshape(-1, 3).mean(axis=0).round().astype(np.uint8)
-            continue
-        region_w, region_h = rx2 - rx1, ry2 - ry1
-        blocks_x = max(1, min(BLOCKS_ACROSS, region_w))
-        blocks_y = max(1, min(region_h, round(blocks_x * region_h / region_w)))
-        coarse = cv2.resize(roi, (blocks_x, blocks_y), interpolation=cv2.INTER_AREA)
-        out[ry1:ry2, rx1:rx2] = cv2.resize(coarse, (region_w, region_h), interpolation=cv2.INTER_NEAREST)
-    return out
+    regions = privacy_regions_px(xyxy_px, (image.shape[1], image.shape[0]), mode, head_xy)
+    return hide_regions(image, regions, mode=mode, inplace=inplace)

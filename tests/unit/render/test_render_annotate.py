@@ -88,11 +88,12 @@ def test_a_box_cut_by_the_bottom_edge_is_sized_by_its_width() -> None:
 def test_silhouette_fills_the_whole_box() -> None:
     image = noise_image()
     out = anonymise(image, np.array([[100, 40, 160, 200]]), mode="silhouette")
+    # Enlarged by 10 % of the width on the sides and top: box tops cut hair.
     assert privacy_regions_px(np.array([[100, 40, 160, 200]]), (WIDTH, HEIGHT), "silhouette").tolist() == [
-        [100, 40, 160, 200]
+        [94, 34, 166, 200]
     ]
-    assert len(np.unique(out[40:200, 100:160].reshape(-1, 3), axis=0)) == 1
-    assert np.array_equal(out[:40], image[:40])
+    assert len(np.unique(out[34:200, 94:166].reshape(-1, 3), axis=0)) == 1
+    assert np.array_equal(out[:34], image[:34]) and np.array_equal(out[200:], image[200:])
 
 
 def test_inplace_blur_writes_into_the_given_image() -> None:
@@ -102,15 +103,11 @@ def test_inplace_blur_writes_into_the_given_image() -> None:
     assert not np.array_equal(image, original)
 
 
-def test_annotator_blurs_draws_and_leaves_the_frame_alone() -> None:
+def test_annotator_draws_and_leaves_the_frame_alone() -> None:
     frame = Frame(camera_id="cam", index=0, ts=TS, image=noise_image())
     annotator = TrackAnnotator()
     drawn = [annotator.draw(frame, detections([[100, 40, 160, 200]], [7], frame_index=i)) for i in range(3)]
     assert np.array_equal(frame.image, noise_image())
-    (rx1, ry1, rx2, ry2), = head_regions_px(np.array([[100, 40, 160, 200]]), (WIDTH, HEIGHT))
-    # Labels are drawn over the head after pixelation; the head still carries no detail.
-    head = drawn[-1][ry1:ry2, rx1:rx2].astype(np.float32)
-    assert head.var() < 0.5 * frame.image[ry1:ry2, rx1:rx2].astype(np.float32).var()
     color = track_colors(np.array([7]))[0]
     assert np.all(drawn[-1][120, 100] == color), "box edge in the track's colour"
     assert annotator.n_trails == 1

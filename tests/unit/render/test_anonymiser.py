@@ -1,0 +1,80 @@
+"""Finding people again for privacy (whole frame and tiles), and placing heads by keypoints."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+
+from storelens.render import Anonymiser, head_regions_px
+from storelens.render.anonymiser import find_people
+from storelens.types import Detections, Frame
+
+TS = datetime(2024, 5, 1, tzinfo=timezone.utc)
+WIDTH, HEIGHT = 400, 300
+
+
+class TileDetector:
+    """Sees a small person at (150, 40)-(170, 90) of the frame only in crops smaller than the frame
+    (as the real detector misses small people at the whole frame's scale), and a large one at
+    (250, 20)-(350, 290) in the whole frame; in each crop it also reports a box cut by the crop's
+    right edge (a person half inside)."""
+
+    min_score = 0.1
+
+    def __call__(self, frame: Frame) -> Detections:
+        height, width = frame.image.shape[:2]
+        boxes, scores = [], []
+        if (width, height) == (WIDTH, HEIGHT):
+            boxes.append([250, 20, 350, 290])
+            scores.append(0.9)
+        else:
+            # The crop's origin is where the (unique) marker pixel of the frame ended up.
+            ys, xs = np.nonzero(frame.image[:, :, 2] == 255)
+            x0, y0 = (5 - xs[0], 5 - ys[0]) if len(xs) else (None, None)
+            if x0 is not None:
+                boxes.append([150 - x0, 40 - y0, 170 - x0, 90 - y0])
+                scores.append(0.6)
+            boxes.append([width - 20, 10, width, 60])
+            scores.append(0.7)
+        n = len(boxes)
+        return Detections(frame.camera_id, frame.index, frame.ts, np.array(boxes, np.float32).reshape(-1, 4),
+                          np.array(scores, np.float32), np.zeros(n, np.int32))
+
+
+def marked_frame() -> Frame:
+    image = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    image[5, 5, 2] = 255  # lets the fake detector know where a crop came from (only the first tile has it)
+    return Frame("cam", 0, TS, image)
+
+
+def test_tiles_find_small_people_and_drop_people_cut_by_a_tile():
+    people = find_people(TileDetector(), marked_frame())
+    rows = {tuple(np.round(b).astype(int)) for b in people}
+    assert (250, 20, 350, 290) in rows, "the whole frame's box"
+    assert (150, 40, 170, 90) in rows, "the small person, found in the top-left tile, in frame pixels"
+    # Boxes at a tile's right edge are kept only where that edge is the frame's own.
+    assert all(b[2] >= WIDTH - 1 or b[2] <= 350 for b in people)
+    assert len(people) == len(rows)
+
+
+def test_a_believable_head_centre_places_the_region():
+    box = np.array([[100.0, 50.0, 160.0, 250.0]])
+    ((x1, y1, x2, y2),) = head_regions_px(box, (WIDTH, HEIGHT), np.array([[150.0, 70.0]]))
+    assert x1 < 150 < x2 and y1 < 70 < y2 and (x1 + x2) / 2 > 140, "centred on the keypoints, not the box"
+    # A centre far down the body (a keypoint on a knee) is not believed: the box places the head.
+    ((_, fy1, _, fy2),) = head_regions_px(box, (WIDTH, HEIGHT), np.array([[130.0, 220.0]]))
+    assert fy1 < 50 < fy2 < 120
+    # NaN (no sure keypoint) also falls back to the box.
+    assert np.array_equal(head_regions_px(box, (WIDTH, HEIGHT), np.full((1, 2), np.nan)),
+                          head_regions_px(box, (WIDTH, HEIGHT)))
+
+
+def test_silhouettes_need_no_pose_model():
+    anonymiser = Anonymiser(TileDetector(), "silhouette")
+    frame = marked_frame()
+    regions = anonymiser.regions(frame, np.array([[10, 100, 40, 200]]))
+    assert anonymiser._locator is None
+    assert [10 - 3, 100 - 3, 40 + 3, 200] in regions.tolist(), "a known box (a track) is hidden too"
+    hidden = anonymiser(frame)
+    assert hidden.shape == frame.image.shape and not np.shares_memory(hidden, frame.image)
