@@ -97,7 +97,7 @@ class StoreStats:
                 f"mean {z.mean_dwell_s:.1f} s, p90 {z.p90_dwell_s:.1f} s"
             )
         if self.zone_heat:
-            ranked = ", ".join(f"{name} {v:.1f}" for name, v in self.zone_heat.items())
+            ranked = ", ".join(f"{name} {v:.3g}" for name, v in self.zone_heat.items())
             lines.append(f"zone heat, visitor-minutes per m2, hottest first: {ranked}")
         for a, b, n in self.transitions[:TOP_N]:
             lines.append(f"path step {a} -> {b}: {n}")

@@ -572,15 +572,17 @@ class StoreDatabase:
         return OccupancySeries(*ints, np.array(columns[4], dtype=np.float64))
 
     def heatmap(self, start: datetime, end: datetime, camera_id: str | None = None) -> Heatmap:
-        """Person-seconds and flow per floor cell, summed over the hours starting in ``[start, end)``.
+        """Person-seconds and flow per floor cell, summed over the hours that overlap ``[start, end)``.
 
         Args:
-            start / end: Range, UTC; heat is kept per hour, so hour-aligned bounds are exact.
+            start / end: Range, UTC; heat is kept per hour, so hour-aligned bounds are exact and
+                others take whole hours (ten minutes of video inside one hour still has its heat).
             camera_id: One camera, or None for the store's visitors: the fused ``"store"`` heat
                 where the range has any (each camera's view of the same visitors is kept too, and
                 must not be added to it), else every camera's summed (floor coordinates are shared).
         """
         table = schema.heat
+        start = from_us(floor_to(to_us(start), HOUR_US))
         if camera_id is None:
             in_range = _in_range(table.c.hour_us, start, end)
             fused = sa.select(table.c.camera_id).where(table.c.camera_id == STORE_CAMERA_ID, *in_range).limit(1)
