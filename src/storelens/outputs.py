@@ -14,6 +14,7 @@ from storelens.errors import StorageError
 from storelens.eval.motio import format_mot, tracks_to_mot, write_mot
 from storelens.pipeline import TrackingRun
 from storelens.render import Anonymiser, PrivacyMode, TrackAnnotator, VideoWriterSink
+from storelens.render.anonymiser import MIN_SCORE as PRIVACY_MIN_SCORE
 from storelens.sources.base import FrameSource
 from storelens.types import Detections, Frame
 
@@ -107,8 +108,8 @@ def write_annotated_video(
     video is drawn afterwards from a fresh read of the same frames, up to the last one tracked
     (a partial file is not read into its damage twice). Before anything is drawn, each frame hides
     (``privacy``) everyone the :class:`~storelens.render.Anonymiser` finds in it and in the
-    :data:`VIDEO_PRIVACY_WINDOW` frames on each side, and every box the detector or the tracker
-    had there, confirmed or not: no face is ever written.
+    :data:`VIDEO_PRIVACY_WINDOW` frames on each side, and every box the tracker had there and
+    every box the detector had that scored as high as the anonymiser's own: no face is written.
 
     Args:
         detector: Finds people for anonymisation; the bundled detector if None (also when the
@@ -135,7 +136,9 @@ def write_annotated_video(
     try:
         for frame in source:
             if frame.index in tracks:
-                known = np.concatenate([raw[frame.index].xyxy_px, tracks[frame.index].xyxy_px])
+                found = raw[frame.index]
+                sure = found.xyxy_px[found.confidence >= PRIVACY_MIN_SCORE]
+                known = np.concatenate([sure, tracks[frame.index].xyxy_px])
                 window.append((frame, anonymiser.regions(frame, known)))
                 if len(window) - 1 - next_out >= VIDEO_PRIVACY_WINDOW:
                     write(next_out)

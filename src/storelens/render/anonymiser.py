@@ -45,8 +45,24 @@ def _tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
     ]
 
 
-def find_people(detector: Detector, frame: Frame) -> np.ndarray:
-    """(n, 4) float32 person boxes (x1, y1, x2, y2) of the whole frame and of its tiles, merged."""
+def _merge(xyxy: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Boxes over one another by more than :data:`NMS_IOU` kept once, the best-scored."""
+    if len(xyxy) == 0:
+        return xyxy.reshape(0, 4)
+    xywh = np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1)
+    kept = cv2.dnn.NMSBoxes(xywh.tolist(), score.tolist(), 0.0, NMS_IOU)
+    return xyxy[np.asarray(kept, np.int64).reshape(-1)]
+
+
+def find_people(detector: Detector, frame: Frame, known_xyxy_px: np.ndarray | None = None) -> np.ndarray:
+    """(n, 4) float32 person boxes (x1, y1, x2, y2) of the whole frame and of its tiles, merged.
+
+    Args:
+        detector: The person detector.
+        frame: The frame to look in.
+        known_xyxy_px: Boxes the caller already has (a run's detections and tracks), kept over
+            a found box of the same person.
+    """
     width, height = frame.resolution_wh
     whole = detector(frame)
     boxes, scores = [whole.xyxy_px], [whole.confidence]
@@ -58,14 +74,13 @@ def find_people(detector: Detector, frame: Frame) -> np.ndarray:
         cut |= (x1 < width) & (b[:, 2] >= tile_w - TILE_EDGE_PX) | (y1 < height) & (b[:, 3] >= tile_h - TILE_EDGE_PX)
         boxes.append(b[~cut] + np.array([x0, y0, x0, y0], np.float32))
         scores.append(found.confidence[~cut])
+    if known_xyxy_px is not None:
+        known = np.asarray(known_xyxy_px, np.float32).reshape(-1, 4)
+        boxes.append(known)
+        scores.append(np.full(len(known), 1 + MIN_SCORE, np.float32))  # above any found box
     xyxy, score = np.concatenate(boxes), np.concatenate(scores)
     keep = score >= MIN_SCORE
-    xyxy, score = xyxy[keep], score[keep]
-    if len(xyxy) == 0:
-        return xyxy.reshape(0, 4)
-    xywh = np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1)
-    kept = cv2.dnn.NMSBoxes(xywh.tolist(), score.tolist(), MIN_SCORE, NMS_IOU)
-    return xyxy[np.asarray(kept, np.int64).reshape(-1)]
+    return _merge(xyxy[keep], score[keep])
 
 
 class Anonymiser:
@@ -89,9 +104,7 @@ class Anonymiser:
     def regions(self, frame: Frame, known_xyxy_px: np.ndarray | None = None) -> np.ndarray:
         """(m, 4) int32 regions to hide in ``frame``: of the people found in it and of ``known_xyxy_px``
         (boxes the caller already has, such as the frame's tracks)."""
-        people = find_people(self._detector, frame)
-        if known_xyxy_px is not None:
-            people = np.concatenate([people, np.asarray(known_xyxy_px, np.float32).reshape(-1, 4)])
+        people = find_people(self._detector, frame, known_xyxy_px)
         if self._mode == "silhouette":
             return privacy_regions_px(people, frame.resolution_wh, "silhouette")
         if self._locator is None:

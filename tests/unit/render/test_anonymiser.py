@@ -1,11 +1,14 @@
-"""Finding people again for privacy (whole frame and tiles), and placing heads by keypoints."""
+"""Finding people again for privacy (whole frame, tiles, neighbouring frames), placing heads by keypoints."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import cv2
 import numpy as np
 
+from storelens.outputs import write_annotated_video
+from storelens.pipeline import StageTimes, TrackingRun
 from storelens.render import Anonymiser, head_regions_px
 from storelens.render.anonymiser import find_people
 from storelens.types import Detections, Frame
@@ -78,3 +81,33 @@ def test_silhouettes_need_no_pose_model():
     assert [10 - 3, 100 - 3, 40 + 3, 200] in regions.tolist(), "a known box (a track) is hidden too"
     hidden = anonymiser(frame)
     assert hidden.shape == frame.image.shape and not np.shares_memory(hidden, frame.image)
+
+
+class BlinkingDetector:
+    """One person at PERSON in every whole frame but frame 2 (a miss), nothing in tiles."""
+
+    min_score = 0.1
+    PERSON = (100, 60, 160, 220)
+
+    def __call__(self, frame: Frame) -> Detections:
+        whole = frame.image.shape[:2] == (HEIGHT, WIDTH)
+        boxes = [self.PERSON] if whole and frame.index != 2 else []
+        n = len(boxes)
+        return Detections(frame.camera_id, frame.index, frame.ts, np.array(boxes, np.float32).reshape(-1, 4),
+                          np.full(n, 0.9, np.float32), np.zeros(n, np.int32))
+
+
+def test_the_video_hides_a_person_the_detector_missed_in_that_frame(tmp_path):
+    rng = np.random.default_rng(0)
+    frames = [Frame("cam", i, TS, rng.integers(0, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8)) for i in range(5)]
+    empty = [Detections.empty("cam", i, TS) for i in range(5)]
+    run = TrackingRun("cam", tracks=empty, detections=empty, times=StageTimes())
+    path = write_annotated_video(
+        run, frames, tmp_path / "v.mp4", 5.0, privacy="silhouette", detector=BlinkingDetector()
+    )
+    capture = cv2.VideoCapture(str(path))
+    written = [capture.read()[1] for _ in range(5)]
+    x1, y1, x2, y2 = BlinkingDetector.PERSON
+    for image in written:  # frame 2 included: its neighbours found the person
+        assert image[y1:y2, x1:x2].astype(np.float32).std() < 20
+        assert image[:40, 250:].astype(np.float32).std() > 40, "the rest of the scene is left alone"
