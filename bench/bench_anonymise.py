@@ -14,7 +14,8 @@ share of the frame (mean over frames, and the worst frame). Methods:
   annotated video of `storelens track -o` hides them (the run's own boxes, added there, are not);
 - ``silhouette``: whole person boxes of the frame alone.
 
-Cost: ms per frame of the Anonymiser (find people, place heads, pixelate), median over the set.
+Cost: ms per frame of each stage of the Anonymiser (find people, place heads, pixelate), median
+over each clip's frames of the set.
 Heads hidden by mistake in the video are shown in ``--artifacts`` (each head of the set in green).
 
     scripts/bench bench/bench_anonymise.py [--window 2] [--json] [--artifacts DIR]
@@ -36,7 +37,9 @@ from storelens.calibrate import CHECK_PRIVACY_FRAMES
 from storelens.detect import make_detector
 from storelens.eval.heads import CLIP_VIDEOS, HeadFrame, read_head_set, score_frame, summarise
 from storelens.outputs import VIDEO_PRIVACY_WINDOW
-from storelens.render import Anonymiser, head_regions_px
+from storelens.render import Anonymiser, head_regions_px, hide_regions
+from storelens.render.anonymiser import find_people
+from storelens.render.head_pose import HeadLocator
 from storelens.types import Frame
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,20 +81,33 @@ def clip_frames(clip: str, indices: set[int]) -> dict[int, np.ndarray]:
     return frames
 
 
+def timed_regions(frame: Frame, detector: object, locator: HeadLocator, cost: dict[str, list[float]]) -> np.ndarray:
+    """What :meth:`Anonymiser.regions` does for one frame, each stage timed into ``cost``."""
+    start = time.perf_counter()
+    people = find_people(detector, frame)
+    found = time.perf_counter()
+    heads = locator(frame.image, people)
+    placed = time.perf_counter()
+    regions = head_regions_px(people, frame.resolution_wh, heads)
+    hide_regions(frame.image, regions)
+    done = time.perf_counter()
+    for stage, seconds in (("find", found - start), ("pose", placed - found), ("hide", done - placed),
+                           ("total", done - start)):
+        cost[stage].append(1000 * seconds)
+    cost["boxes"].append(len(people))
+    return regions
+
+
 def method_regions(
     head_frame: HeadFrame, images: dict[int, np.ndarray], detector: object, anonymiser: Anonymiser,
-    silhouettes: Anonymiser, window: int, cost_ms: list[float],
+    silhouettes: Anonymiser, window: int, cost: dict[str, list[float]],
 ) -> dict[str, np.ndarray]:
     """Regions of every method for one frame of the set (with its neighbours' for the windows)."""
     image = images[head_frame.frame]
     size = (image.shape[1], image.shape[0])
     frame = Frame(head_frame.clip, head_frame.frame, ZERO_TS, image)
     boxes = detector(frame).xyxy_px
-    start = time.perf_counter()
-    regions = anonymiser.regions(frame)
-    anonymiser.hide(image, regions)
-    cost_ms.append((time.perf_counter() - start) * 1000)
-    near = {0: regions}
+    near = {0: timed_regions(frame, detector, anonymiser.locator, cost)}
     for offset in range(-window, max(window, CHECK_PRIVACY_FRAMES) + 1):
         index = head_frame.frame + offset
         if offset and index in images:
@@ -112,18 +128,19 @@ def main() -> None:
     parser.add_argument("--artifacts", type=Path, help="write each frame as the video hides it here")
     args = parser.parse_args()
     detector = make_detector()
-    anonymiser, silhouettes = Anonymiser(detector), Anonymiser(detector, "silhouette")
+    anonymiser, silhouettes = Anonymiser(detector, locator=HeadLocator()), Anonymiser(detector, "silhouette")
     frames = read_head_set(HEAD_SET)
     results: dict[str, dict[str, tuple[list, list]]] = {m: {} for m in METHODS}
-    cost_ms: list[float] = []
+    cost: dict[str, dict[str, list[float]]] = {}
     for clip in CLIP_VIDEOS:
         mine = [f for f in frames if f.clip == clip]
         reach = max(args.window, CHECK_PRIVACY_FRAMES)
         wanted = {i for f in mine for i in range(f.frame - args.window, f.frame + reach + 1) if i >= 0}
         images = clip_frames(clip, wanted)
+        clip_cost = cost.setdefault(clip, {k: [] for k in ("find", "pose", "hide", "total", "boxes")})
         for head_frame in mine:
             image = images[head_frame.frame]
-            regions = method_regions(head_frame, images, detector, anonymiser, silhouettes, args.window, cost_ms)
+            regions = method_regions(head_frame, images, detector, anonymiser, silhouettes, args.window, clip_cost)
             for method, r in regions.items():
                 coverage, outside = score_frame(mask_of(r, image.shape[:2]), head_frame.xyxy_px)
                 per_clip = results[method].setdefault(clip, ([], []))
@@ -142,7 +159,7 @@ def main() -> None:
             [c for values in clips.values() for c in values[0]], [o for values in clips.values() for o in values[1]]
         )
         table[method] = {clip: asdict(score) for clip, score in rows.items()}
-    table["cost_ms_median"] = float(np.median(cost_ms))
+    table["cost_ms_median"] = {clip: {k: float(np.median(v)) for k, v in c.items()} for clip, c in cost.items()}
     table["window"] = args.window
     if args.json:
         print(json.dumps(table, indent=2))
@@ -153,7 +170,10 @@ def main() -> None:
         for clip, s in table[method].items():
             print(f"| {method} | {clip} | {s['heads']} | {100 * s['covered']:.1f} % | "
                   f"{100 * s['outside_mean']:.2f} % | {100 * s['outside_max']:.1f} % |")
-    print(f"Anonymiser, heads: {table['cost_ms_median']:.1f} ms/frame (median over the set's frames)")
+    print("\n| clip | boxes | find people (frame + tiles) | place heads | pixelate | total, ms/frame |")
+    print("|---|---|---|---|---|---|")
+    for clip, c in table["cost_ms_median"].items():
+        print(f"| {clip} | {c['boxes']:.0f} | {c['find']:.0f} | {c['pose']:.0f} | {c['hide']:.1f} | {c['total']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -101,15 +101,20 @@ class Anonymiser:
     def mode(self) -> PrivacyMode:
         return self._mode
 
+    @property
+    def locator(self) -> HeadLocator:
+        """The head locator, made on first use."""
+        if self._locator is None:
+            self._locator = HeadLocator()
+        return self._locator
+
     def regions(self, frame: Frame, known_xyxy_px: np.ndarray | None = None) -> np.ndarray:
         """(m, 4) int32 regions to hide in ``frame``: of the people found in it and of ``known_xyxy_px``
         (boxes the caller already has, such as the frame's tracks)."""
         people = find_people(self._detector, frame, known_xyxy_px)
         if self._mode == "silhouette":
             return privacy_regions_px(people, frame.resolution_wh, "silhouette")
-        if self._locator is None:
-            self._locator = HeadLocator()
-        return head_regions_px(people, frame.resolution_wh, self._locator(frame.image, people))
+        return head_regions_px(people, frame.resolution_wh, self.locator(frame.image, people))
 
     def hide(self, image: np.ndarray, regions: np.ndarray, *, inplace: bool = False) -> np.ndarray:
         """``image`` with ``regions`` (of this frame, or merged over neighbouring frames) hidden."""
