@@ -8,11 +8,9 @@ block on the shelves runs up).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 __all__ = [
@@ -22,7 +20,6 @@ __all__ = [
     "HeadScore",
     "read_head_set",
     "score_frame",
-    "set_images",
     "summarise",
 ]
 
@@ -72,24 +69,6 @@ def read_head_set(path: Path) -> list[HeadFrame]:
             if row["check"] != "no-head":
                 boxes.append([int(row[k]) for k in ("x1", "y1", "x2", "y2")])
     return [HeadFrame(clip, frame, np.array(boxes, np.int32).reshape(-1, 4)) for (clip, frame), boxes in frames.items()]
-
-
-def set_images(data_dir: Path, frames: list[HeadFrame]) -> Iterator[tuple[HeadFrame, np.ndarray]]:
-    """Each frame of the set with its decoded (h, w, 3) BGR image, clip by clip, one pass per video."""
-    for clip, video in CLIP_VIDEOS.items():
-        wanted = {f.frame: f for f in frames if f.clip == clip}
-        capture = cv2.VideoCapture(str(data_dir / video))
-        index = 0
-        try:
-            while wanted and index <= max(wanted):
-                ok, image = capture.read()
-                if not ok:
-                    raise ValueError(f"{data_dir / video}: no frame {index}")
-                if index in wanted:
-                    yield wanted[index], image
-                index += 1
-        finally:
-            capture.release()
 
 
 def score_frame(mask: np.ndarray, heads_xyxy: np.ndarray) -> tuple[np.ndarray, float]:

@@ -2,7 +2,7 @@
 
 from storelens.render.annotate import TrackAnnotator, VideoWriterSink, track_colors
 from storelens.render.anonymiser import Anonymiser
-from storelens.render.blur import PrivacyMode, anonymise, head_regions_px, hide_regions, privacy_regions_px
+from storelens.render.blur import PrivacyMode, head_regions_px, hide_regions, silhouette_regions_px
 from storelens.render.heatmap import FloorCanvas, render_heatmap
 
 __all__ = [
@@ -11,10 +11,9 @@ __all__ = [
     "PrivacyMode",
     "TrackAnnotator",
     "VideoWriterSink",
-    "anonymise",
     "head_regions_px",
     "hide_regions",
-    "privacy_regions_px",
+    "silhouette_regions_px",
     "render_heatmap",
     "track_colors",
 ]

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from storelens.detect import Detector
-from storelens.render.blur import PrivacyMode, head_regions_px, hide_regions, privacy_regions_px
+from storelens.render.blur import PrivacyMode, head_regions_px, hide_regions, silhouette_regions_px
 from storelens.render.head_pose import HeadLocator
 from storelens.types import Frame
 
@@ -113,7 +113,7 @@ class Anonymiser:
         (boxes the caller already has, such as the frame's tracks)."""
         people = find_people(self._detector, frame, known_xyxy_px)
         if self._mode == "silhouette":
-            return privacy_regions_px(people, frame.resolution_wh, "silhouette")
+            return silhouette_regions_px(people, frame.resolution_wh)
         return head_regions_px(people, frame.resolution_wh, self.locator(frame.image, people))
 
     def hide(self, image: np.ndarray, regions: np.ndarray, *, inplace: bool = False) -> np.ndarray:

@@ -1,17 +1,15 @@
-"""Privacy: make faces unrecognisable before any frame is shown or saved.
+"""Privacy regions: where a person's head is, sized as a head can be, and pixelating them.
 
-Rule: nothing storelens outputs that shows camera pixels may show a face. The detector gives
-person boxes, not faces, so each box's head is estimated from the box: at its top, as wide as a
-head can be for a box of that size (a share of the box's width, and of its height when the box
-holds a whole upright person), with a margin for the head's sway off the box's centre line. A
-box cut by the frame's bottom edge (someone entering close to the lens) has no meaningful height,
-so only its width sizes the head; a box cut by a side edge lets the region reach that edge, where
-the rest of the head may be. No region exceeds a plausible head, so a huge or misshapen box hides
-a head-sized patch at most, not a band across the scene.
-
-``privacy: silhouette`` hides each whole person box instead (a little enlarged), filled with its
-mean colour.
-Pixelation into a handful of blocks across a head removes the detail face recognition needs.
+Rule: nothing storelens outputs that shows camera pixels may show a face. A head is sized from its
+person box (a share of the box's width, and of its height when the box holds a whole upright
+person; a box cut by the frame's bottom edge, someone close to the lens, has no meaningful height,
+so only its width counts), capped by the frame, so a huge or misshapen box hides a head-sized
+patch, not a band across the scene. It is placed at its keypoints when the pose model found them
+(:mod:`storelens.render.head_pose`), else at the top of the box with a margin for its sway off the
+box's centre line; a box cut by a side edge lets the region reach that edge, where the rest of the
+head may be. Pixelation into a handful of blocks across a head removes the detail face
+recognition needs. ``privacy: silhouette`` hides each whole person box instead (a little
+enlarged), filled with its mean colour.
 """
 
 from __future__ import annotations
@@ -24,10 +22,9 @@ import numpy as np
 __all__ = [
     "BLOCKS_ACROSS",
     "PrivacyMode",
-    "anonymise",
     "head_regions_px",
     "hide_regions",
-    "privacy_regions_px",
+    "silhouette_regions_px",
 ]
 
 PrivacyMode = Literal["heads", "silhouette"]
@@ -134,16 +131,12 @@ def head_regions_px(
     return _clip_regions(np.where(placed[:, None], from_pose, from_box), image_wh)
 
 
-def privacy_regions_px(
-    xyxy_px: np.ndarray, image_wh: tuple[int, int], mode: PrivacyMode = "heads", head_xy: np.ndarray | None = None
-) -> np.ndarray:
-    """Regions to hide for ``mode``: heads (:func:`head_regions_px`) or whole person boxes."""
-    if mode == "silhouette":
-        boxes = np.asarray(xyxy_px, dtype=np.float32).reshape(-1, 4)
-        boxes = boxes[np.isfinite(boxes).all(axis=1)]
-        margin = SILHOUETTE_MARGIN * (boxes[:, 2] - boxes[:, 0])
-        return _clip_regions(boxes + np.stack([-margin, -margin, margin, 0 * margin], axis=1), image_wh)
-    return head_regions_px(xyxy_px, image_wh, head_xy)
+def silhouette_regions_px(xyxy_px: np.ndarray, image_wh: tuple[int, int]) -> np.ndarray:
+    """Whole person boxes, a little enlarged (:data:`SILHOUETTE_MARGIN`), clipped to the image."""
+    boxes = np.asarray(xyxy_px, dtype=np.float32).reshape(-1, 4)
+    boxes = boxes[np.isfinite(boxes).all(axis=1)]
+    margin = SILHOUETTE_MARGIN * (boxes[:, 2] - boxes[:, 0])
+    return _clip_regions(boxes + np.stack([-margin, -margin, margin, 0 * margin], axis=1), image_wh)
 
 
 def hide_regions(
@@ -154,7 +147,7 @@ def hide_regions(
     Args:
         image: (h, w, 3) uint8 BGR frame. Left unchanged unless ``inplace``.
         regions: (m, 4) int regions (x1, y1, x2, y2) inside the image, as
-            :func:`privacy_regions_px` gives them.
+            :func:`head_regions_px` or :func:`silhouette_regions_px` give them.
         mode: See :data:`PrivacyMode`.
         inplace: Write into ``image`` instead of a copy (saves a frame copy when the caller
             already owns one).
@@ -174,28 +167,3 @@ def hide_regions(
         coarse = cv2.resize(roi, (blocks_x, blocks_y), interpolation=cv2.INTER_AREA)
         roi[:] = cv2.resize(coarse, (region_w, region_h), interpolation=cv2.INTER_NEAREST)
     return out
-
-
-def anonymise(
-    image: np.ndarray,
-    xyxy_px: np.ndarray,
-    *,
-    mode: PrivacyMode = "heads",
-    head_xy: np.ndarray | None = None,
-    inplace: bool = False,
-) -> np.ndarray:
-    """Hide every person in ``xyxy_px``: pixelate their heads, or fill their whole box (silhouette).
-
-    Args:
-        image: (h, w, 3) uint8 BGR frame. Left unchanged unless ``inplace``.
-        xyxy_px: (n, 4) float person boxes (x1, y1, x2, y2) in pixels; boxes partly or
-            wholly outside the image and non-finite boxes are handled.
-        mode: What to hide, see :data:`PrivacyMode`.
-        head_xy: Head centres of the boxes, see :func:`head_regions_px`.
-        inplace: See :func:`hide_regions`.
-
-    Returns:
-        (h, w, 3) uint8 BGR image; only pixels inside :func:`privacy_regions_px` differ.
-    """
-    regions = privacy_regions_px(xyxy_px, (image.shape[1], image.shape[0]), mode, head_xy)
-    return hide_regions(image, regions, mode=mode, inplace=inplace)
