@@ -227,9 +227,9 @@ class CameraConfig(StorelensModel):
         "heads",
         title="Privacy",
         description=(
-            "What every image storelens shows of this camera hides (check images, snapshots): "
-            "`heads` pixelates each person's head; `silhouette` fills each whole person, for "
-            "sites where clothes and build must not be seen either"
+            "What every image storelens shows of this camera hides (`calibrate`'s check image, the "
+            "dashboard's check.png): `heads` pixelates each person's head; `silhouette` fills each "
+            "whole person, for sites where clothes and build must not be seen either"
         ),
     )
 
