@@ -3,7 +3,7 @@
 The person detector sees each frame at 300x300, where someone 80 px tall in a 768x576 frame is
 30 px and often missed: fine for counting (the tracker bridges a missed frame), not for privacy,
 where one missed frame shows a face. So people are looked for again for anonymisation, on the
-whole frame and on a grid of overlapping tiles seen at about twice the scale, and each one's head
+whole frame and on a grid of overlapping tiles seen at 1.6 times the scale, and each one's head
 is placed by :class:`~storelens.render.head_pose.HeadLocator` rather than guessed from the box.
 """
 
@@ -22,7 +22,7 @@ from storelens.types import Frame
 __all__ = ["Anonymiser", "find_people"]
 
 TILE_GRID = 2
-"""Tiles across and down: each seen at about twice the whole frame's scale."""
+"""Tiles across and down: with the overlap, each is seen at 1.6 times the whole frame's scale."""
 TILE_OVERLAP = 0.4
 """Share of a tile shared with its neighbour, so a small person lies whole inside one tile."""
 TILE_EDGE_PX = 2
@@ -98,10 +98,6 @@ class Anonymiser:
         self._locator = locator
 
     @property
-    def mode(self) -> PrivacyMode:
-        return self._mode
-
-    @property
     def locator(self) -> HeadLocator:
         """The head locator, made on first use."""
         if self._locator is None:
@@ -119,7 +115,3 @@ class Anonymiser:
     def hide(self, image: np.ndarray, regions: np.ndarray, *, inplace: bool = False) -> np.ndarray:
         """``image`` with ``regions`` (of this frame, or merged over neighbouring frames) hidden."""
         return hide_regions(image, regions, mode=self._mode, inplace=inplace)
-
-    def __call__(self, frame: Frame, known_xyxy_px: np.ndarray | None = None) -> np.ndarray:
-        """A copy of ``frame``'s image with everyone hidden."""
-        return self.hide(frame.image, self.regions(frame, known_xyxy_px))

@@ -79,7 +79,7 @@ def test_silhouettes_need_no_pose_model():
     regions = anonymiser.regions(frame, np.array([[10, 100, 40, 200]]))
     assert anonymiser._locator is None
     assert [10 - 3, 100 - 3, 40 + 3, 200] in regions.tolist(), "a known box (a track) is hidden too"
-    hidden = anonymiser(frame)
+    hidden = anonymiser.hide(frame.image, regions)
     assert hidden.shape == frame.image.shape and not np.shares_memory(hidden, frame.image)
 
 
