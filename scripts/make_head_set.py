@@ -175,7 +175,7 @@ def sheets(heads_csv: Path, out_dir: Path) -> None:
         for n, start in enumerate(range(0, len(panels), PANELS_PER_SHEET[clip])):
             sheet = _tile(panels[start : start + PANELS_PER_SHEET[clip]], SHEET_WIDTH_PX)
             cv2.imwrite(str(out_dir / f"{clip}_{n:02d}.png"), sheet)
-    print(f"{out_dir}: sheets of {len(rows)} heads")
+    print(f"{out_dir}: sheets of {len(rows)} rows")
 
 
 def main() -> None:
