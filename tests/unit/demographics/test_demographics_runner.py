@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from datetime import datetime, timezone
 
-import cv2
 import numpy as np
 import pytest
+from room_store import write_clip, write_room
 from test_demographics_votes import _OneFace
 
-from storelens.config import load_config
 from storelens.demographics import models, observer
 from storelens.detect.boxes import person_detections
 from storelens.errors import DetectorError
@@ -31,29 +29,9 @@ class _Walker:
 
 
 def _store(tmp_path, cameras: dict[str, bool]):
-    video = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (320, 240))
-    for i in range(N_FRAMES):
-        writer.write(np.full((240, 320, 3), 60 + i, np.uint8))
-    writer.release()
-    camera = f"""
-    source: {video}
-    fps: {FPS}
-    calibration:
-      kind: homography
-      points:
-        - {{image_px: [0, 240], floor_m: [0.0, 0.0]}}
-        - {{image_px: [320, 240], floor_m: [3.2, 0.0]}}
-        - {{image_px: [320, 0], floor_m: [3.2, 2.4]}}
-        - {{image_px: [0, 0], floor_m: [0.0, 2.4]}}
-"""
-    body = textwrap.indent(textwrap.dedent(camera).strip(), "    ")
-    blocks = "".join(f"  {cid}:\n{body}\n    demographics: {str(on).lower()}\n" for cid, on in cameras.items())
-    (tmp_path / "store.yaml").write_text(
-        "name: Test shop\ntimezone: UTC\nfloor_plan:\n  outline: [[0, 0], [3.2, 0], [3.2, 2.4], [0, 2.4]]\n"
-        f"cameras:\n{blocks}"
-    )
-    return load_config(tmp_path / "store.yaml"), f"sqlite:///{tmp_path / 'store.db'}"
+    video = write_clip(tmp_path / "clip.avi", N_FRAMES, FPS)
+    keys = {cid: {"source": str(video), "fps": FPS, "demographics": on} for cid, on in cameras.items()}
+    return write_room(tmp_path, keys, layout=False), f"sqlite:///{tmp_path / 'store.db'}"
 
 
 def _stored(db) -> list[tuple]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from datetime import datetime, timedelta, timezone
 
-import cv2
 import numpy as np
 import pytest
 from factories import person_box
+from room_store import write_clip, write_room
 
-from storelens.config import load_config
 from storelens.detect.boxes import person_detections
 from storelens.errors import ConfigError
 from storelens.runner import open_store_database, run_store
@@ -32,46 +30,10 @@ class WalkerDetector:
 
 @pytest.fixture
 def store(tmp_path):
-    video = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (320, 240))
-    for i in range(N_FRAMES):
-        writer.write(np.full((240, 320, 3), 60 + i, np.uint8))
-    writer.release()
-    camera = f"""
-    source: {video}
-    fps: {FPS}
-    calibration:
-      kind: homography
-      points:  # 1 px = 1 cm; image row 240 is floor y = 0
-        - {{image_px: [0, 240], floor_m: [0.0, 0.0]}}
-        - {{image_px: [320, 240], floor_m: [3.2, 0.0]}}
-        - {{image_px: [320, 0], floor_m: [3.2, 2.4]}}
-        - {{image_px: [0, 0], floor_m: [0.0, 2.4]}}
-"""
-    indent = textwrap.indent(textwrap.dedent(camera).strip(), "    ")
-    (tmp_path / "store.yaml").write_text(f"""
-name: Test shop
-timezone: UTC
-floor_plan:
-  outline: [[0, 0], [3.2, 0], [3.2, 2.4], [0, 2.4]]
-cameras:
-  door:
-{indent}
-  aisle:
-{indent}
-zones:
-  - name: shelf
-    kind: display
-    polygon: [[1.0, 0.0], [2.0, 0.0], [2.0, 1.0], [1.0, 1.0]]
-    inertia_s: 0.5
-lines:
-  - name: door_line
-    kind: entrance
-    a: [1.5, 0.0]
-    b: [1.5, 2.0]
-    in_side: right
-""")
-    return load_config(tmp_path / "store.yaml"), f"sqlite:///{tmp_path / 'store.db'}"
+    video = write_clip(tmp_path / "clip.avi", N_FRAMES, FPS)
+    camera = {"source": str(video), "fps": FPS}
+    config = write_room(tmp_path, {"door": camera, "aisle": camera})
+    return config, f"sqlite:///{tmp_path / 'store.db'}"
 
 
 def test_every_camera_is_tracked_and_the_fused_visitor_counted_once(store):

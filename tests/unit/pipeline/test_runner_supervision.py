@@ -5,7 +5,6 @@ from __future__ import annotations
 import _thread
 import logging
 import re
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 from factories import person_box
 from mjpeg_server import MjpegServer, free_port
+from room_store import write_room
 
-from storelens.config import load_config
 from storelens.detect.boxes import person_detections
 from storelens.errors import SourceError
 from storelens.runner import open_store_database, run_store
@@ -66,42 +65,8 @@ class RecordedLive(SourceBase):
         pass
 
 
-def camera_yaml(source: str) -> str:
-    camera = f"""
-    source: {source}
-    calibration:
-      kind: homography
-      points:  # 1 px = 1 cm; image row 240 is floor y = 0
-        - {{image_px: [0, 240], floor_m: [0.0, 0.0]}}
-        - {{image_px: [320, 240], floor_m: [3.2, 0.0]}}
-        - {{image_px: [320, 0], floor_m: [3.2, 2.4]}}
-        - {{image_px: [0, 0], floor_m: [0.0, 2.4]}}
-"""
-    return textwrap.indent(textwrap.dedent(camera).strip(), "    ")
-
-
 def write_store(tmp_path, sources: dict[str, str]):
-    cameras = "\n".join(f"  {cid}:\n{camera_yaml(src)}" for cid, src in sources.items())
-    (tmp_path / "store.yaml").write_text(f"""
-name: Live shop
-timezone: UTC
-floor_plan:
-  outline: [[0, 0], [3.2, 0], [3.2, 2.4], [0, 2.4]]
-cameras:
-{cameras}
-zones:
-  - name: shelf
-    kind: display
-    polygon: [[1.0, 0.0], [2.0, 0.0], [2.0, 1.0], [1.0, 1.0]]
-    inertia_s: 0.5
-lines:
-  - name: door_line
-    kind: entrance
-    a: [1.5, 0.0]
-    b: [1.5, 2.0]
-    in_side: right
-""")
-    return load_config(tmp_path / "store.yaml")
+    return write_room(tmp_path, {cid: {"source": src} for cid, src in sources.items()}, name="Live shop")
 
 
 def records(db) -> dict:
