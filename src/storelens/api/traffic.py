@@ -1,8 +1,9 @@
 """Visitors and passers-by per local hour or day, capture rate, and the weekday x hour peak grid.
 
-Crossings are counted per UTC quarter hour in the database, then placed in local buckets here:
-every time zone's offset is a whole number of quarter hours, so each quarter falls in exactly
-one local hour, also in zones like Asia/Kolkata (+05:30) and across DST changes.
+Crossings are read once (the capture rate counts people, so it needs each crossing's track) and
+placed in local buckets here; the weekday x hour grid takes each crossing's UTC quarter hour to
+the local clock: every time zone's offset is a whole number of quarter hours, so each quarter
+falls in exactly one local hour, also in zones like Asia/Kolkata (+05:30) and across DST changes.
 """
 
 from __future__ import annotations
@@ -54,18 +55,6 @@ def bucket_starts(r: TimeRange, bucket: str) -> list[datetime]:
     return [local_midnight(local_start.date() + timedelta(days=i), r.tz) for i in range(n_days)]
 
 
-def _quarter_counts(engine: Engine, r: TimeRange) -> list[tuple[int, str, str, int]]:
-    t = schema.line_crossings
-    quarter = (t.c.ts_us // QUARTER_US).label("quarter")
-    query = (
-        sa.select(quarter, t.c.line, t.c.direction, sa.func.count())
-        .where(t.c.ts_us >= to_us(r.start), t.c.ts_us < to_us(r.end))
-        .group_by(quarter, t.c.line, t.c.direction)
-    )
-    with storage_errors(engine.url, "count line crossings"), engine.connect() as conn:
-        return [(int(q), line, direction, int(n)) for q, line, direction, n in conn.execute(query)]
-
-
 def _crossings(engine: Engine, r: TimeRange) -> list[LineCrossing]:
     """Every crossing in ``r``: the capture rate counts people, not crossings."""
     t = schema.line_crossings
@@ -91,19 +80,23 @@ def traffic(config: StoreConfig, engine: Engine, r: TimeRange, bucket: str) -> T
     counts = np.zeros((len(starts), 3), dtype=np.int64)  # entries, exits, passers-by
     grid = np.zeros((7, 24))
     counted_days = set()  # local dates with any crossing: the grid averages over these only
-    for quarter, line, direction, n in _quarter_counts(engine, r):
-        q_us = quarter * QUARTER_US
-        column = 2 if line in passerby else (0 if direction == Direction.IN.value else 1)
-        counts[max(int(np.searchsorted(starts_us, q_us, "right")) - 1, 0), column] += n
-        local = from_us(q_us).astimezone(r.tz)
-        counted_days.add(local.date())
-        if column == 0:
-            grid[local.weekday(), local.hour] += n
-    days = np.bincount([d.weekday() for d in counted_days], minlength=7).astype(np.int64)
     crossings = _crossings(engine, r)
     per_bucket: list[list[LineCrossing]] = [[] for _ in starts]
+    local_quarter: dict[int, datetime] = {}  # a quarter hour lies in one local hour (see above)
     for c in crossings:
-        per_bucket[max(int(np.searchsorted(starts_us, to_us(c.ts), "right")) - 1, 0)].append(c)
+        ts_us = to_us(c.ts)
+        column = 2 if c.line in passerby else (0 if Direction(c.direction) is Direction.IN else 1)
+        i = max(int(np.searchsorted(starts_us, ts_us, "right")) - 1, 0)
+        counts[i, column] += 1
+        per_bucket[i].append(c)
+        quarter = ts_us // QUARTER_US
+        if quarter not in local_quarter:
+            local_quarter[quarter] = from_us(quarter * QUARTER_US).astimezone(r.tz)
+        local = local_quarter[quarter]
+        counted_days.add(local.date())
+        if column == 0:
+            grid[local.weekday(), local.hour] += 1
+    days = np.bincount([d.weekday() for d in counted_days], minlength=7).astype(np.int64)
     mean = np.divide(grid, days[:, None], out=np.zeros_like(grid), where=days[:, None] > 0)
     return TrafficOut(
         start=r.start.astimezone(r.tz),
