@@ -7,12 +7,13 @@ queries run about once a second however many dashboards are open.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from storelens.analytics.capture import capture_rate
-from storelens.analytics.records import Direction
+from storelens.analytics.records import Direction, LineCrossing
 from storelens.api.positions import LivePoint, live_points
 from storelens.api.schemas import (
     AlertOut,
@@ -35,21 +36,21 @@ NEWEST_ALERTS = 5
 """Open alerts pushed with each live update."""
 
 
-def crossing_totals(config: StoreConfig, db: StoreDatabase, start: datetime, end: datetime) -> tuple[int, int, int]:
-    """Entries, exits and passers-by in ``[start, end)``.
+def crossing_totals(config: StoreConfig, crossings: Sequence[LineCrossing]) -> tuple[int, int, int]:
+    """Entries, exits and passers-by among ``crossings``.
 
     Lines count as ``storelens stats`` counts them: passer-by lines by their config kind, every
     other line as an entrance, so the dashboard and the command line agree.
     """
     passerby = passerby_lines(config)
     entries = exits = passers = 0
-    for row in db.line_counts_by_hour(start, end):
-        if row.line in passerby:
-            passers += row.count
-        elif row.direction is Direction.IN:
-            entries += row.count
+    for c in crossings:
+        if c.line in passerby:
+            passers += 1
+        elif Direction(c.direction) is Direction.IN:
+            entries += 1
         else:
-            exits += row.count
+            exits += 1
     return entries, exits, passers
 
 
@@ -97,10 +98,11 @@ def live_state(config: StoreConfig, db: StoreDatabase, siren_on: bool, now: date
     week_ago = today - timedelta(days=7)
     # Last week up to the same local time of day (not now - 7 x 24 h, which a DST change shifts).
     same_time = datetime.combine(week_ago, now.astimezone(tz).time(), tzinfo=tz)
-    entries, exits, passers = crossing_totals(config, db, day_start, day_end)
+    today = db.line_crossings(day_start, day_end)  # one read: the counts and the capture rate
+    entries, exits, passers = crossing_totals(config, today)
     old_start = local_midnight(week_ago, tz)
     old_entries, old_exits, old_passers = (
-        crossing_totals(config, db, old_start, same_time)
+        crossing_totals(config, db.line_crossings(old_start, same_time))
         if db.recorded(old_start, same_time)
         else (None, None, None)  # "+28 vs 0" against a day nobody counted would be a lie
     )
@@ -113,7 +115,7 @@ def live_state(config: StoreConfig, db: StoreDatabase, siren_on: bool, now: date
         visitors=VisitorsOut(entries=entries, exits=exits, last_week_entries=old_entries, last_week_exits=old_exits),
         passers_by=passers,
         last_week_passers_by=old_passers,
-        capture_rate=capture_rate(db.line_crossings(day_start, day_end), passerby_lines(config)),
+        capture_rate=capture_rate(today, passerby_lines(config)),
         open_alerts=db.count_open_alerts(),
         siren=siren_on,
     )
