@@ -183,8 +183,7 @@ def recording(
 
         retention = storage.retention_days.model_dump()
         keep_run = None if info.live else info.run_id
-        every = timedelta(minutes=storage.purge_every_minutes)
-        newest: list[datetime] = []  # stream time written so far: the clock of a live run's purges
+        clock = _PurgeClock(timedelta(minutes=storage.purge_every_minutes))
 
         def write(batch: RecordBatch) -> None:
             with lock:
@@ -194,13 +193,7 @@ def recording(
 
         def after_write(batch: RecordBatch) -> None:
             last = batch.last_ts
-            if last is None:
-                return
-            if not newest:
-                newest[:] = [last, last + every]  # now, next purge
-            newest[0] = max(newest[0], last)
-            if purge and last >= newest[1]:
-                newest[1] = last + every
+            if last is not None and clock.due(last) and purge:
                 with lock:
                     _log_purged(db.purge(last, retention, keep_run=keep_run))
 
@@ -236,12 +229,33 @@ def recording(
                     raise StorageError(message)
                 logger.error("%s", message)
         if purge:
-            now = newest[0] if info.live and newest else datetime.now(timezone.utc)
+            now = clock.newest if info.live and clock.newest else datetime.now(timezone.utc)
             with lock:
                 _log_purged(db.purge(now, retention, keep_run=keep_run))
             _warn_kept(info, retention)
     finally:
         spool.close()
+
+
+@dataclass(slots=True)
+class _PurgeClock:
+    """Stream time a run has written, and when its next retention purge is due (a live run's
+    clock is its stream; a backfill's purges follow the video's time)."""
+
+    every: timedelta
+    newest: datetime | None = None
+    next_purge: datetime | None = None
+
+    def due(self, ts: datetime) -> bool:
+        """Note a batch written up to ``ts``; whether a purge is due now (the first batch only starts the clock)."""
+        self.newest = ts if self.newest is None else max(self.newest, ts)
+        if self.next_purge is None:
+            self.next_purge = ts + self.every
+            return False
+        if ts < self.next_purge:
+            return False
+        self.next_purge = ts + self.every
+        return True
 
 
 def _log_purged(purged: dict) -> None:
