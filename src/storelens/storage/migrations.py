@@ -13,6 +13,7 @@ History:
     3: the web server's users, API tokens, sessions and failed login attempts.
     4: runs: a ``runs`` table, ``run_id`` on every record table and in the heat table's key.
     5: visit demographics: age band and gender per visit of a demographics camera.
+    6: POS receipts and their lines; API token scopes (``full`` for existing tokens, or ``pos``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "migrate_2_to_3",
     "migrate_3_to_4",
     "migrate_4_to_5",
+    "migrate_5_to_6",
     "upgrade",
 ]
 
@@ -314,12 +316,41 @@ def migrate_4_to_5(conn: sa.Connection, heat_cell_m: float) -> None:
     v5.create_all(conn)
 
 
+def migrate_5_to_6(conn: sa.Connection, heat_cell_m: float) -> None:
+    """Add POS receipts and their lines, and a scope on API tokens (existing tokens keep full access)."""
+    v6 = sa.MetaData()
+    sa.Table(
+        "receipts",
+        v6,
+        sa.Column("store_id", sa.String(64), primary_key=True),
+        sa.Column("receipt_id", sa.String(64), primary_key=True),
+        sa.Column("ts_us", sa.BigInteger, nullable=False),
+        sa.Column("till", sa.String(64), nullable=False),
+        sa.Column("total", sa.Double, nullable=False),
+        sa.Column("content_hash", sa.String(32), nullable=False),
+        sa.Column("imported_us", sa.BigInteger, nullable=False),
+        sa.Index("ix_receipts_store_ts", "store_id", "ts_us"),
+    )
+    sa.Table(
+        "receipt_lines",
+        v6,
+        sa.Column("store_id", sa.String(64), primary_key=True),
+        sa.Column("receipt_id", sa.String(64), primary_key=True),
+        sa.Column("line_no", sa.Integer, primary_key=True),
+        sa.Column("category", sa.String(64), nullable=False),
+        sa.Column("amount", sa.Double, nullable=False),
+    )
+    v6.create_all(conn)
+    conn.exec_driver_sql("ALTER TABLE api_tokens ADD COLUMN scope VARCHAR(16) NOT NULL DEFAULT 'full'")
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection, float], None]] = {
     0: migrate_0_to_1,
     1: migrate_1_to_2,
     2: migrate_2_to_3,
     3: migrate_3_to_4,
     4: migrate_4_to_5,
+    5: migrate_5_to_6,
 }
 """Step from version ``v`` to ``v + 1``, keyed by ``v``."""
 LATEST_VERSION = max(MIGRATIONS) + 1

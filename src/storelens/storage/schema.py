@@ -1,4 +1,4 @@
-"""The current database schema (version 5), as SQLAlchemy Core tables shared by both engines.
+"""The current database schema (version 6), as SQLAlchemy Core tables shared by both engines.
 
 Types are chosen to behave identically on SQLite and PostgreSQL: times are BIGINT microseconds
 since the epoch, UTC (see :mod:`storelens.storage.times`); measurements are 8-byte floats
@@ -25,6 +25,8 @@ __all__ = [
     "metadata",
     "minute_aggregates",
     "positions",
+    "receipt_lines",
+    "receipts",
     "runs",
     "schema_version",
     "sessions",
@@ -236,9 +238,12 @@ api_tokens = sa.Table(
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False, server_default="full"),
     sa.Index("ux_api_tokens_hash", "token_hash", unique=True),
 )
-"""Bearer tokens for scripts, stored as SHA-256 hex: a stolen database does not hand them out."""
+"""Bearer tokens for scripts, stored as SHA-256 hex: a stolen database does not hand them out.
+``scope`` narrows what a token may do below its user's role: ``full`` (the role's rights) or
+``pos`` (post till receipts and nothing else, for a till system that should not read analytics)."""
 
 sessions = sa.Table(
     "sessions",
@@ -263,3 +268,32 @@ login_attempts = sa.Table(
     sa.Index("ix_login_attempts_client", "client", "ts_us"),
 )
 """Failed logins, per user name and client address, for throttling shared by every worker."""
+
+receipts = sa.Table(
+    "receipts",
+    metadata,
+    sa.Column("store_id", sa.String(64), primary_key=True),
+    sa.Column("receipt_id", sa.String(64), primary_key=True),
+    sa.Column("ts_us", sa.BigInteger, nullable=False),
+    sa.Column("till", sa.String(64), nullable=False),
+    sa.Column("total", sa.Double, nullable=False),
+    sa.Column("content_hash", sa.String(32), nullable=False),
+    sa.Column("imported_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_receipts_store_ts", "store_id", "ts_us"),
+)
+"""Till receipts from the store's POS (see `storelens.pos`), keyed by the POS's own receipt id
+within the store, so importing the same export again changes nothing. ``total`` is in the
+currency's units; ``content_hash`` (of time, till, total and lines) tells an unchanged receipt
+from a corrected one without reading its lines back."""
+
+receipt_lines = sa.Table(
+    "receipt_lines",
+    metadata,
+    sa.Column("store_id", sa.String(64), primary_key=True),
+    sa.Column("receipt_id", sa.String(64), primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("category", sa.String(64), nullable=False),
+    sa.Column("amount", sa.Double, nullable=False),
+)
+"""A receipt's lines: product category (matched to zones' ``categories``) and amount; replaced
+whole when the receipt is."""
