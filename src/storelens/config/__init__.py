@@ -19,6 +19,7 @@ from storelens.config.floor_plan import FixtureConfig, FloorPlanConfig
 from storelens.config.hours import WEEKDAYS, OpeningHoursConfig
 from storelens.config.lines import LineConfig, LineKind
 from storelens.config.load import format_validation_error, load_config, resolve_paths
+from storelens.config.pos import PosColumnsConfig, PosConfig
 from storelens.config.references import reference_problems, validate_references
 from storelens.config.storage import DEFAULT_DB_NAME, RetentionConfig, StorageConfig
 from storelens.config.store import CURRENT_SCHEMA_VERSION, StoreConfig, deep_merge
@@ -44,6 +45,8 @@ __all__ = [
     "OpeningHoursConfig",
     "PinholeCalibrationConfig",
     "PointPairConfig",
+    "PosColumnsConfig",
+    "PosConfig",
     "RetentionConfig",
     "StorageConfig",
     "StoreConfig",

@@ -6,6 +6,7 @@ from collections import Counter
 
 from storelens.config.lines import LineKind
 from storelens.config.store import StoreConfig
+from storelens.config.zones import ZoneKind
 from storelens.errors import ConfigError
 from storelens.geometry.polygons import polygon_within, segment_meets_polygon
 
@@ -19,8 +20,8 @@ def reference_problems(config: StoreConfig) -> list[str]:
     """Every cross-section problem, each as ``"key.path: what is wrong"``.
 
     Checks that zone names and line names are unique (events and reports are keyed by
-    them), that zones lie inside the floor outline, and that entrance lines reach the outline
-    (a door line nowhere near the store is a coordinate typo).
+    them), that the POS's tills name checkout zones, that zones lie inside the floor outline, and
+    that entrance lines reach the outline (a door line nowhere near the store is a coordinate typo).
     """
     problems = []
     for section, items in (("zones", config.zones), ("lines", config.lines)):
@@ -30,6 +31,13 @@ def reference_problems(config: StoreConfig) -> list[str]:
             for name, count in counts.items()
             if count > 1
         ]
+    checkouts = sorted(z.name for z in config.zones if z.kind is ZoneKind.CHECKOUT_QUEUE)
+    for till, zone in config.pos.tills.items():
+        if zone not in checkouts:
+            problems.append(
+                f"pos.tills.{till}: {zone!r} is not a checkout_queue zone; "
+                f"checkout_queue zones: {', '.join(checkouts) or 'none'}"
+            )
     outline = config.floor_plan.outline
     if outline is None:
         return problems

@@ -15,6 +15,7 @@ from storelens.config.cameras import CameraConfig, CameraId
 from storelens.config.floor_plan import FloorPlanConfig
 from storelens.config.hours import OpeningHoursConfig
 from storelens.config.lines import LineConfig
+from storelens.config.pos import PosConfig
 from storelens.config.storage import StorageConfig
 from storelens.config.zones import ZoneConfig
 
@@ -88,6 +89,11 @@ class StoreConfig(StorelensModel):
     )
     api: ApiConfig = Field(
         default_factory=ApiConfig, title="Web server", description="How `storelens serve` sees its clients"
+    )
+    pos: PosConfig = Field(
+        default_factory=PosConfig,
+        title="Point of sale",
+        description="Till receipts: the CSV export's columns and formats, and how receipts are matched to visitors",
     )
 
     @model_validator(mode="before")
