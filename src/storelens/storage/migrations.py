@@ -14,6 +14,8 @@ History:
     4: runs: a ``runs`` table, ``run_id`` on every record table and in the heat table's key.
     5: visit demographics: age band and gender per visit of a demographics camera.
     6: POS receipts and their lines; API token scopes (``full`` for existing tokens, or ``pos``).
+    7: staff and buying units: ``visits.role`` (``visitor`` for existing visits, or ``staff``) and
+       ``visits.unit_id`` (the buying unit of a visitor who came in through an entrance).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ __all__ = [
     "migrate_3_to_4",
     "migrate_4_to_5",
     "migrate_5_to_6",
+    "migrate_6_to_7",
     "upgrade",
 ]
 
@@ -344,6 +347,12 @@ def migrate_5_to_6(conn: sa.Connection, heat_cell_m: float) -> None:
     conn.exec_driver_sql("ALTER TABLE api_tokens ADD COLUMN scope VARCHAR(16) NOT NULL DEFAULT 'full'")
 
 
+def migrate_6_to_7(conn: sa.Connection, heat_cell_m: float) -> None:
+    """Add each visit's role (existing visits are visitors) and buying unit (unknown for existing ones)."""
+    conn.exec_driver_sql("ALTER TABLE visits ADD COLUMN role VARCHAR(16) NOT NULL DEFAULT 'visitor'")
+    conn.exec_driver_sql("ALTER TABLE visits ADD COLUMN unit_id BIGINT")
+
+
 MIGRATIONS: dict[int, Callable[[sa.Connection, float], None]] = {
     0: migrate_0_to_1,
     1: migrate_1_to_2,
@@ -351,6 +360,7 @@ MIGRATIONS: dict[int, Callable[[sa.Connection, float], None]] = {
     3: migrate_3_to_4,
     4: migrate_4_to_5,
     5: migrate_5_to_6,
+    6: migrate_6_to_7,
 }
 """Step from version ``v`` to ``v + 1``, keyed by ``v``."""
 LATEST_VERSION = max(MIGRATIONS) + 1

@@ -1,4 +1,4 @@
-"""The current database schema (version 6), as SQLAlchemy Core tables shared by both engines.
+"""The current database schema (version 7), as SQLAlchemy Core tables shared by both engines.
 
 Types are chosen to behave identically on SQLite and PostgreSQL: times are BIGINT microseconds
 since the epoch, UTC (see :mod:`storelens.storage.times`); measurements are 8-byte floats
@@ -102,9 +102,14 @@ visits = sa.Table(
     sa.Column("end_us", sa.BigInteger, nullable=False),
     sa.Column("entered", sa.Boolean, nullable=False),
     sa.Column("run_id", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("role", sa.String(16), nullable=False, server_default="visitor"),
+    sa.Column("unit_id", sa.BigInteger, nullable=True),
     sa.Index("ix_visits_start", "start_us"),
     sa.Index("ix_visits_end", "end_us"),
 )
+"""``role``: ``visitor`` or ``staff`` (`storelens.analytics.staff`). ``unit_id``: the buying unit of a
+visitor who came in through an entrance (`storelens.analytics.units`), unique within its run and
+camera; NULL for everyone else (staff, passers-by, fragments of a visit that began on the floor)."""
 
 visit_demographics = sa.Table(
     "visit_demographics",
