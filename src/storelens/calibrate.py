@@ -85,6 +85,7 @@ ZONE_COLOURS = {
     ZoneKind.DISPLAY: (255, 0, 160),
     ZoneKind.CHECKOUT_QUEUE: (0, 140, 255),
     ZoneKind.STAFF_ONLY: (160, 160, 160),
+    ZoneKind.STAFF_DOOR: (110, 110, 110),
     ZoneKind.RESTRICTED: (0, 0, 255),
 }
 LINE_COLOURS = {LineKind.ENTRANCE: (0, 255, 0), LineKind.PASSERBY: (255, 255, 0)}

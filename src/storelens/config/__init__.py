@@ -21,6 +21,7 @@ from storelens.config.lines import LineConfig, LineKind
 from storelens.config.load import format_validation_error, load_config, resolve_paths
 from storelens.config.pos import PosColumnsConfig, PosConfig
 from storelens.config.references import reference_problems, validate_references
+from storelens.config.staff import StaffConfig, UnitsConfig
 from storelens.config.storage import DEFAULT_DB_NAME, RetentionConfig, StorageConfig
 from storelens.config.store import CURRENT_SCHEMA_VERSION, StoreConfig, deep_merge
 from storelens.config.zones import ZoneConfig, ZoneKind
@@ -48,9 +49,11 @@ __all__ = [
     "PosColumnsConfig",
     "PosConfig",
     "RetentionConfig",
+    "StaffConfig",
     "StorageConfig",
     "StoreConfig",
     "StorelensModel",
+    "UnitsConfig",
     "ZoneConfig",
     "ZoneKind",
     "deep_merge",

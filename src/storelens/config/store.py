@@ -16,6 +16,7 @@ from storelens.config.floor_plan import FloorPlanConfig
 from storelens.config.hours import OpeningHoursConfig
 from storelens.config.lines import LineConfig
 from storelens.config.pos import PosConfig
+from storelens.config.staff import StaffConfig, UnitsConfig
 from storelens.config.storage import StorageConfig
 from storelens.config.zones import ZoneConfig
 
@@ -94,6 +95,16 @@ class StoreConfig(StorelensModel):
         default_factory=PosConfig,
         title="Point of sale",
         description="Till receipts: the CSV export's columns and formats, and how receipts are matched to visitors",
+    )
+    staff: StaffConfig = Field(
+        default_factory=StaffConfig,
+        title="Staff",
+        description="How staff are told from shoppers (with staff_only and staff_door zones): they are not visitors",
+    )
+    units: UnitsConfig = Field(
+        default_factory=UnitsConfig,
+        title="Buying units",
+        description="How visitors who come in and stay together are joined into one buying unit",
     )
 
     @model_validator(mode="before")

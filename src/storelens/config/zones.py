@@ -27,6 +27,7 @@ class ZoneKind(StrEnum):
     DISPLAY = "display"
     CHECKOUT_QUEUE = "checkout_queue"
     STAFF_ONLY = "staff_only"
+    STAFF_DOOR = "staff_door"
     RESTRICTED = "restricted"
 
 
@@ -37,8 +38,9 @@ class ZoneConfig(StorelensModel):
     kind: ZoneKind = Field(
         title="Kind",
         description=(
-            "entrance, aisle, display, checkout_queue, staff_only (visits by staff only; not "
-            "counted as shopper dwell) or restricted (any presence raises an alert)"
+            "entrance, aisle, display, checkout_queue, staff_only (only staff go there: time in it makes a "
+            "visit staff), staff_door (the floor just inside a door only staff use: a visit that begins or "
+            "ends there is staff) or restricted (any presence raises an alert)"
         ),
     )
     polygon: list[FloorPoint] = Field(

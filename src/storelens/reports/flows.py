@@ -18,8 +18,8 @@ __all__ = ["staff_zones", "store_people", "zone_visitors"]
 
 
 def staff_zones(config: StoreConfig) -> set[str]:
-    """Names of the staff-only zones."""
-    return {z.name for z in config.zones if z.kind is ZoneKind.STAFF_ONLY}
+    """Names of the staff-only zones (staff doors included)."""
+    return {z.name for z in config.zones if z.kind in (ZoneKind.STAFF_ONLY, ZoneKind.STAFF_DOOR)}
 
 
 def store_people(visits: Sequence[ZoneVisit], camera: str | None = None) -> list[ZoneVisit]:

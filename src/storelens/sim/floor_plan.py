@@ -24,6 +24,7 @@ _ZONE_BGR = {
     "display": (40, 140, 230),
     "checkout_queue": (160, 60, 200),
     "staff_only": (90, 90, 90),
+    "staff_door": (70, 70, 70),
     "restricted": (40, 40, 220),
 }
 _OBSTACLE_BGR = {"wall": (60, 60, 60), "shelf": (90, 130, 170), "table": (110, 160, 200), "counter": (70, 90, 130)}
