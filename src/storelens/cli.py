@@ -181,6 +181,18 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-serve", action="store_true", help="run the feed without the dashboard")
     p.set_defaults(func=_cmd_demo)
 
+    p = sub.add_parser("pos", help="till receipts: import a POS export (CSV) into the store's database")
+    actions = p.add_subparsers(dest="action", required=True)
+    q = actions.add_parser(
+        "import", help="import receipts from a CSV export (columns as the config's pos section says); "
+        "importing the same receipts again changes nothing"
+    )
+    q.add_argument("config", type=Path, help="store config (YAML)")
+    q.add_argument("file", type=Path, help="the CSV export")
+    q.add_argument("--db", type=_db_url, help="database URL instead of the config's storage.url")
+    q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.set_defaults(func=_cmd_pos_import)
+
     p = sub.add_parser("eval-sim", help="score tracking, fusion and analytics on a simulated store with exact truth")
     p.add_argument("--cameras", type=int, default=4, help="simulated cameras, 2-8 (default 4)")
     p.add_argument("--hours", type=_hours, default=1.0, help="simulated hours (default 1)")
@@ -206,6 +218,7 @@ EXAMPLES = {
     "token": "storelens token create pos-export --user alice -c store.yaml",
     "demo": "storelens demo --dir demo/",
     "eval-sim": "storelens eval-sim --cameras 4 --hours 0.25",
+    "pos": "storelens pos import store.yaml receipts.csv",
 }
 """One example per command, shown by its --help."""
 
@@ -394,6 +407,22 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         stats = store_stats(config, db, start, end)
     print(json.dumps(stats.to_dict()) if args.json else stats.to_text())
     return 0
+
+
+def _cmd_pos_import(args: argparse.Namespace) -> int:
+    """Exit 0 when every row was imported, 1 when some were left out (the others are stored)."""
+    from storelens.config import load_config
+    from storelens.pos import import_csv
+    from storelens.runner import store_id_of
+    from storelens.storage import StoreInfo
+
+    config = load_config(args.config)
+    with _database(args, config) as db:
+        store_id = store_id_of(config)
+        db.upsert_store(StoreInfo(store_id, config.name, config.timezone))
+        report = import_csv(db, store_id, args.file, config.pos, config.tz)
+    print(json.dumps(report.to_dict()) if args.json else report.text())
+    return 1 if report.problems else 0
 
 
 def _cmd_heatmap(args: argparse.Namespace) -> int:
