@@ -20,6 +20,7 @@ from storelens.config.hours import WEEKDAYS, OpeningHoursConfig
 from storelens.config.lines import LineConfig, LineKind
 from storelens.config.load import format_validation_error, load_config, resolve_paths
 from storelens.config.pos import PosColumnsConfig, PosConfig
+from storelens.config.reports import EmailConfig, ReportsConfig
 from storelens.config.references import reference_problems, validate_references
 from storelens.config.staff import StaffConfig, UnitsConfig
 from storelens.config.storage import DEFAULT_DB_NAME, RetentionConfig, StorageConfig
@@ -34,6 +35,7 @@ __all__ = [
     "ApiConfig",
     "CalibrationConfig",
     "CameraConfig",
+    "EmailConfig",
     "FixtureConfig",
     "FloorPlanConfig",
     "FloorPoint",
@@ -48,6 +50,7 @@ __all__ = [
     "PointPairConfig",
     "PosColumnsConfig",
     "PosConfig",
+    "ReportsConfig",
     "RetentionConfig",
     "StaffConfig",
     "StorageConfig",

@@ -28,7 +28,13 @@ __all__ = ["format_validation_error", "load_config", "resolve_paths"]
 
 logger = logging.getLogger(__name__)
 
-ITEM_NOUNS = {"points": "point pairs", "check_points": "point pairs", "polygon": "vertices", "outline": "vertices"}
+ITEM_NOUNS = {
+    "points": "point pairs",
+    "check_points": "point pairs",
+    "polygon": "vertices",
+    "outline": "vertices",
+    "to": "recipients",
+}
 """What the items of a list are called in "need at least N ..." messages, by key."""
 
 _SQLITE_PREFIX = "sqlite:///"
@@ -97,7 +103,8 @@ def _step(tp: Any, part: str | int) -> tuple[Any, bool]:
     tp = _unwrap(tp)
     origin = get_origin(tp)
     if _is_model(tp):
-        field = tp.model_fields.get(part) if isinstance(part, str) else None
+        fields = {f.alias or n: f for n, f in tp.model_fields.items()}  # keys as written (`from`)
+        field = fields.get(part) if isinstance(part, str) else None
         return (field.annotation if field else None), False
     if origin is dict:
         return get_args(tp)[1], False
@@ -158,7 +165,7 @@ def _message(error: dict[str, Any], key_path: str, parent: Any, tp: Any, is_key:
     if kind == "missing":
         return "required key missing"
     if kind == "extra_forbidden":
-        valid = sorted(parent.model_fields) if _is_model(parent) else []
+        valid = sorted(f.alias or n for n, f in parent.model_fields.items()) if _is_model(parent) else []
         unknown = key_path.rsplit(".", 1)[-1]
         close = difflib.get_close_matches(unknown, valid, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -231,6 +238,9 @@ def resolve_paths(config: StoreConfig, config_dir: Path) -> StoreConfig:
     floor_plan = config.floor_plan
     if floor_plan.image is not None:
         floor_plan = floor_plan.model_copy(update={"image": _resolve(floor_plan.image, config_dir)})
+    reports = config.reports
+    if reports.archive is not None:
+        reports = reports.model_copy(update={"archive": _resolve(reports.archive, config_dir)})
     spool = config.storage.spool
     storage = config.storage.model_copy(
         update={
@@ -238,7 +248,9 @@ def resolve_paths(config: StoreConfig, config_dir: Path) -> StoreConfig:
             "spool": None if spool is None else str(_resolve(Path(spool), config_dir)),
         }
     )
-    return config.model_copy(update={"cameras": cameras, "floor_plan": floor_plan, "storage": storage})
+    return config.model_copy(
+        update={"cameras": cameras, "floor_plan": floor_plan, "storage": storage, "reports": reports}
+    )
 
 
 def load_config(path: str | Path) -> StoreConfig:

@@ -32,7 +32,7 @@ _BOUNDS = ((Gt, "gt", "> {}"), (Ge, "ge", ">= {}"), (Lt, "lt", "< {}"), (Le, "le
 def reference_rows(model: type[BaseModel] = StoreConfig, prefix: str = "") -> Iterator[tuple[str, str, str, str]]:
     """(key, type, default, description) of every key of ``model``, nested sections included."""
     for name, field in model.model_fields.items():
-        key = f"{prefix}{name}"
+        key = f"{prefix}{field.alias or name}"  # as written in YAML (`from`, a keyword in Python)
         yield key, _type_name(field.annotation), _default(field), _description(field)
         for suffix, nested in _nested(field.annotation):
             yield from reference_rows(nested, f"{key}{suffix}.")

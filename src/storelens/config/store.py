@@ -16,6 +16,7 @@ from storelens.config.floor_plan import FloorPlanConfig
 from storelens.config.hours import OpeningHoursConfig
 from storelens.config.lines import LineConfig
 from storelens.config.pos import PosConfig
+from storelens.config.reports import ReportsConfig
 from storelens.config.staff import StaffConfig, UnitsConfig
 from storelens.config.storage import StorageConfig
 from storelens.config.zones import ZoneConfig
@@ -105,6 +106,11 @@ class StoreConfig(StorelensModel):
         default_factory=UnitsConfig,
         title="Buying units",
         description="How visitors who come in and stay together are joined into one buying unit",
+    )
+    reports: ReportsConfig = Field(
+        default_factory=ReportsConfig,
+        title="Daily report",
+        description="When `storelens serve` makes the daily report, where it keeps it, and whom it mails it to",
     )
 
     @model_validator(mode="before")
