@@ -30,6 +30,11 @@ Every call but `POST /api/login` needs credentials: the session cookie that logi
 send its `csrf_token` as `X-CSRF-Token` with every POST, PUT and DELETE), or an API token from
 `storelens token create` as `Authorization: Bearer <token>`. Times are ISO 8601; `from`/`to`
 without a zone are the store's local time and default to today.
+
+Every GET that answers JSON with a table in it also answers that table as CSV: send
+`Accept: text/csv` or add `.csv` to the path (`/api/traffic.csv?from=...`), same credentials and
+parameters; `table` picks another table where there are several. An answer with no table is a
+406 (docs/api.md, "CSV export").
 """
 
 

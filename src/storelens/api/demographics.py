@@ -7,10 +7,12 @@ traffic report does (`storelens.api.traffic`): every time zone's offset is whole
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 import numpy as np
 from pydantic import BaseModel, Field
 
+from storelens.api.tables import Grid, Rows
 from storelens.api.timerange import TimeRange
 from storelens.api.traffic import QUARTER_US, bucket_starts
 from storelens.config import StoreConfig
@@ -27,6 +29,11 @@ class DemographicsBucket(BaseModel):
 
 
 class DemographicsOut(BaseModel):
+    csv_tables: ClassVar = {
+        "buckets": Rows("buckets", labels={"visits": ("age_bands", "genders")}),
+        "totals": Grid("totals", rows="age_bands", columns="genders"),
+    }
+
     start: datetime
     end: datetime
     bucket: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query, Request
 
 from storelens.api.context import ApiContext, get_context
 from storelens.api.timerange import RangeError, TimeRange, parse_range
@@ -23,13 +23,15 @@ _TO = Query(
 
 
 async def time_range(
-    ctx: Ctx, start: Annotated[str | None, _FROM] = None, end: Annotated[str | None, _TO] = None
+    request: Request, ctx: Ctx, start: Annotated[str | None, _FROM] = None, end: Annotated[str | None, _TO] = None
 ) -> TimeRange:
-    """The request's range on the store's clock (422 with the reason when malformed)."""
+    """The request's range on the store's clock (422 with the reason when malformed); kept in
+    ``request.state.time_range`` too, where the CSV answer finds it for its file name."""
     try:
-        return parse_range(start, end, ctx.config.tz, ctx.now())
+        request.state.time_range = parse_range(start, end, ctx.config.tz, ctx.now())
     except RangeError as err:
         raise HTTPException(422, str(err)) from None
+    return request.state.time_range
 
 
 Range = Annotated[TimeRange, Depends(time_range)]

@@ -6,12 +6,13 @@ Times are ISO 8601 with their offset, on the store's clock; distances are floor 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from storelens.analytics.floor_heat import SCALE_PERCENTILE
 from storelens.api.accounts import NAME_PATTERN, Role
+from storelens.api.tables import Grid, Rows
 
 __all__ = [
     "AlertOut",
@@ -90,6 +91,8 @@ class LineOut(BaseModel):
 
 
 class StoreOut(BaseModel):
+    csv_tables: ClassVar = {"zones": Rows("zones"), "cameras": Rows("cameras"), "lines": Rows("lines")}
+
     name: str
     timezone: str
     outline: list[Point] | None = Field(description="Store walls, floor metres")
@@ -192,6 +195,8 @@ class PositionOut(BaseModel):
 
 
 class PositionsOut(BaseModel):
+    csv_tables: ClassVar = {"positions": Rows("cameras", key="camera_id")}
+
     as_of: datetime | None
     cameras: dict[str, list[PositionOut]]
 
@@ -236,6 +241,13 @@ class PeakGrid(BaseModel):
 
 
 class TrafficOut(BaseModel):
+    csv_tables: ClassVar = {
+        "buckets": Rows("buckets"),
+        "peak_grid": Grid(
+            "peak_grid.mean_entries", rows="peak_grid.weekdays", columns="peak_grid.hours", extra=("peak_grid.days",)
+        ),
+    }
+
     start: datetime
     end: datetime
     bucket: str
@@ -310,6 +322,8 @@ class SankeyOut(BaseModel):
 
 
 class ZonesOut(BaseModel):
+    csv_tables: ClassVar = {"zones": Rows("zones"), "transitions": Rows("transitions")}
+
     start: datetime
     end: datetime
     zones: list[ZoneReportOut]
@@ -342,6 +356,8 @@ class ZoneHeatOut(BaseModel):
 
 
 class HeatmapOut(BaseModel):
+    csv_tables: ClassVar = {"zones": Rows("zones"), "routes": Rows("routes")}
+
     start: datetime = Field(description="Heat is kept per hour: the range widened to whole hours")
     end: datetime
     camera: str | None

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 
 from storelens.api.auth import CSRF_COOKIE, SESSION_COOKIE, Admin, Viewer
+from storelens.api.csv_route import CsvRoute
 from storelens.api.params import Ctx
 from storelens.api.schemas import LoginIn, LoginOut, MeOut, NewTokenOut, TokenIn, TokenOut, UserIn, UserOut
 
-router = APIRouter(prefix="/api", tags=["accounts"])
+router = APIRouter(prefix="/api", tags=["accounts"], route_class=CsvRoute)
 
 UNKNOWN_CLIENT = "unknown"
 

@@ -8,12 +8,13 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from storelens.api.auth import Manager, Viewer
 from storelens.api.context import ApiContext
+from storelens.api.csv_route import CsvRoute
 from storelens.api.params import Ctx, Range
 from storelens.api.schemas import AlertOut, SirenIn, SirenOut
 from storelens.api.siren import SirenState, read_siren, write_siren
 from storelens.api.summary import alert_out
 
-router = APIRouter(prefix="/api", tags=["alerts"])
+router = APIRouter(prefix="/api", tags=["alerts"], route_class=CsvRoute)
 
 AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 

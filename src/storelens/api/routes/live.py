@@ -10,10 +10,11 @@ from fastapi.responses import Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from storelens.api.auth import Viewer
+from storelens.api.csv_route import CsvRoute
 from storelens.api.params import Ctx
 from storelens.api.schemas import LiveOut, PositionsOut, SummaryOut
 
-router = APIRouter(prefix="/api", tags=["live"])
+router = APIRouter(prefix="/api", tags=["live"], route_class=CsvRoute)
 
 RECONNECT_MS = 2000
 """How soon a browser reconnects a dropped event stream."""

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from storelens.api.auth import Viewer
 from storelens.api.context import ApiContext
+from storelens.api.csv_route import CsvRoute
 from storelens.api.demographics import DemographicsOut, demographics
 from storelens.api.dwell import zone_report
 from storelens.api.heatmap import heatmap_out
@@ -21,7 +22,7 @@ from storelens.reports import heatmap_report, render_report
 from storelens.reports.heatmap import PNG_WIDTH
 from storelens.storage.times import HOUR_US, floor_to, from_us, to_us
 
-router = APIRouter(prefix="/api", tags=["reports"])
+router = APIRouter(prefix="/api", tags=["reports"], route_class=CsvRoute)
 
 CameraParam = Annotated[str | None, Query(max_length=64, description="One camera only (default: all)")]
 

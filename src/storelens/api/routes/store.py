@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 from storelens.api.auth import Viewer
+from storelens.api.csv_route import CsvRoute
 from storelens.api.params import Ctx
 from storelens.api.positions import STALE_US
 from storelens.api.schemas import (
@@ -25,7 +26,7 @@ from storelens.storage.times import SECOND_US, from_us, to_us
 HEALTH_FRESH_US = 30 * SECOND_US
 """A camera whose run reported within this long is running (runs report every 5 s)."""
 
-router = APIRouter(prefix="/api", tags=["store"])
+router = APIRouter(prefix="/api", tags=["store"], route_class=CsvRoute)
 
 
 @router.get("/store", response_model=StoreOut, summary="Store layout: floor plan, cameras, zones, lines")
