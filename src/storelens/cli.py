@@ -283,6 +283,13 @@ def _add_account_parsers(sub) -> None:
     p = tokens.add_parser("create", help="create a token for a user and print it (once)")
     p.add_argument("name", help="what the token is for, e.g. 'pos-export'")
     p.add_argument("--user", required=True, help="user whose role the token carries")
+    p.add_argument(
+        "--scope",
+        choices=["full", "pos"],
+        default="full",
+        help="full (default): everything the user's role allows; pos: post till receipts and nothing else "
+        "(for a till system; the user must be a manager or admin)",
+    )
     database_args(p)
     p.set_defaults(func=_account_command("token_create"))
     p = tokens.add_parser("list", help="list tokens (not their secrets)")

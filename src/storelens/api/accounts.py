@@ -42,6 +42,8 @@ __all__ = [
     "NewSession",
     "Role",
     "Session",
+    "TokenGrant",
+    "TokenScope",
     "User",
 ]
 
@@ -84,6 +86,19 @@ class Role(StrEnum):
 _RANK = {role: rank for rank, role in enumerate(Role)}
 
 
+class TokenScope(StrEnum):
+    """What an API token may do, within its user's role: ``full``, everything the role allows;
+    ``pos``, post till receipts (``POST /api/pos/receipts``) and nothing else, so a till system's
+    token cannot read the store's analytics if it leaks."""
+
+    FULL = "full"
+    POS = "pos"
+
+
+POS_MIN_ROLE = Role.MANAGER
+"""Posting receipts changes the store's data: a ``pos`` token must belong to a manager or an admin."""
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     id: int
@@ -100,6 +115,15 @@ class ApiToken:
     name: str
     user: str
     created: datetime
+    scope: TokenScope = TokenScope.FULL
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGrant:
+    """Who a bearer token speaks for, and how far (its scope narrows the user's role)."""
+
+    user: User
+    scope: TokenScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,34 +235,52 @@ class AccountStore:
 
     # ------------------------------------------------------------------ API tokens
 
-    def create_token(self, user_name: str, token_name: str) -> tuple[ApiToken, str]:
+    def create_token(
+        self, user_name: str, token_name: str, scope: TokenScope | str = TokenScope.FULL
+    ) -> tuple[ApiToken, str]:
         """A new bearer token for a user: its record and the token itself (not stored, shown once).
 
         Raises:
-            AccountError: a malformed token name.
+            AccountError: a malformed token name, an unknown scope, or a ``pos`` token for a user
+                whose role may not post receipts.
             AccountNotFound: no such user.
         """
         _check_name(token_name, "token")
+        scope = _scope(scope)
         token = new_secret(TOKEN_PREFIX)
         created_us = self._now_us()
         users, tokens = schema.users, schema.api_tokens
         with self._write(f"create a token for {user_name!r}") as conn:
-            user_id = conn.execute(sa.select(users.c.id).where(users.c.name == user_name)).scalar()
-            if user_id is None:
+            user = conn.execute(sa.select(users.c.id, users.c.role).where(users.c.name == user_name)).first()
+            if user is None:
                 raise AccountNotFound(f"no user {user_name!r}")
-            row = {"user_id": user_id, "name": token_name, "token_hash": hash_secret(token), "created_us": created_us}
+            if scope is TokenScope.POS and not Role(user.role).allows(POS_MIN_ROLE):
+                raise AccountError(
+                    f"{user_name!r} is a {user.role}, who may not post receipts: create the pos token for a "
+                    f"{POS_MIN_ROLE} or an admin"
+                )
+            row = {
+                "user_id": user.id,
+                "name": token_name,
+                "token_hash": hash_secret(token),
+                "created_us": created_us,
+                "scope": scope.value,
+            }
             token_id = conn.execute(tokens.insert().returning(tokens.c.id), row).scalar_one()
-        return ApiToken(int(token_id), token_name, user_name, from_us(created_us)), token
+        return ApiToken(int(token_id), token_name, user_name, from_us(created_us), scope), token
 
     def tokens(self) -> list[ApiToken]:
         """All API tokens (without the secrets), oldest first."""
         users, tokens = schema.users, schema.api_tokens
         query = (
-            sa.select(tokens.c.id, tokens.c.name, users.c.name.label("user"), tokens.c.created_us)
+            sa.select(tokens.c.id, tokens.c.name, users.c.name.label("user"), tokens.c.created_us, tokens.c.scope)
             .join(users, users.c.id == tokens.c.user_id)
             .order_by(tokens.c.id)
         )
-        return [ApiToken(int(r.id), r.name, r.user, from_us(r.created_us)) for r in self._read(query, "read tokens")]
+        return [
+            ApiToken(int(r.id), r.name, r.user, from_us(r.created_us), TokenScope(r.scope))
+            for r in self._read(query, "read tokens")
+        ]
 
     def revoke_token(self, token_id: int) -> None:
         """Delete a token; requests bearing it fail from now on.
@@ -253,14 +295,19 @@ class AccountStore:
 
     def user_for_token(self, token: str) -> User | None:
         """The user a bearer token belongs to, or None for an unknown (or revoked) token."""
+        grant = self.grant_for_token(token)
+        return grant.user if grant else None
+
+    def grant_for_token(self, token: str) -> TokenGrant | None:
+        """The user a bearer token belongs to and its scope, or None for an unknown (or revoked) token."""
         users, tokens = schema.users, schema.api_tokens
         query = (
-            sa.select(users)
+            sa.select(users, tokens.c.scope)
             .join(tokens, tokens.c.user_id == users.c.id)
             .where(tokens.c.token_hash == hash_secret(token))
         )
         rows = self._read(query, "check an API token")
-        return _user(rows[0]) if rows else None
+        return TokenGrant(_user(rows[0]), TokenScope(rows[0].scope)) if rows else None
 
     # ------------------------------------------------------------------ sessions
 
@@ -335,6 +382,14 @@ def _check_password(password: str, user_name: str) -> None:
     problem = password_problem(password, user_name)
     if problem is not None:
         raise AccountError(problem)
+
+
+def _scope(scope: TokenScope | str) -> TokenScope:
+    try:
+        return TokenScope(scope)
+    except ValueError:
+        scopes = ", ".join(s.value for s in TokenScope)
+        raise AccountError(f"unknown token scope {scope!r}; use one of {scopes}") from None
 
 
 def _role(role: Role | str) -> Role:

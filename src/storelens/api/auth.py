@@ -11,6 +11,9 @@ also send the session's CSRF token in ``X-CSRF-Token``: a cookie is attached by 
 requests another site makes, a header set by script is not. Token requests need no CSRF token.
 Verified credentials are remembered briefly, so most requests cost no query (see
 :mod:`storelens.api.credentials` for how revocation still reaches every server process).
+
+A token's scope narrows its user's role: a ``pos`` token (a till system's) is refused (403) on
+every request but those of :data:`SCOPE_ROUTES`, here in the middleware, so no route can forget.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from storelens.api.accounts import Role, User
+from storelens.api.accounts import Role, TokenScope, User
 from storelens.api.context import ApiContext
 from storelens.api.passwords import hash_secret
 from storelens.errors import StorageError
@@ -40,6 +43,7 @@ __all__ = [
     "AuthMiddleware",
     "Manager",
     "Principal",
+    "SCOPE_ROUTES",
     "Viewer",
     "is_public",
     "require",
@@ -65,15 +69,21 @@ SECURITY_HEADERS = (
     ),
 )
 _PRINCIPAL = "storelens.principal"
+SCOPE_ROUTES: dict[TokenScope, frozenset[tuple[str, str]]] = {
+    TokenScope.POS: frozenset({("POST", "/api/pos/receipts")}),
+}
+"""The (method, path) pairs a narrowed token may call; a ``full`` token is limited by its role only."""
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The authenticated caller: the user, and how they proved it (``"session"`` or ``"token"``)."""
+    """The authenticated caller: the user, how they proved it (``"session"`` or ``"token"``), and
+    the token's scope (sessions have full access)."""
 
     user: User
     via: str
     session_id: str | None = None
+    scope: TokenScope = TokenScope.FULL
 
 
 def is_public(path: str, static: bool) -> bool:
@@ -110,6 +120,15 @@ class AuthMiddleware:
             if isinstance(outcome, Response):
                 await outcome(scope, receive, send)
                 return
+            allowed = SCOPE_ROUTES.get(outcome.scope)
+            if allowed is not None and (scope["method"], path) not in allowed:
+                calls = ", ".join(f"{m} {p}" for m, p in sorted(allowed))
+                refusal = JSONResponse(
+                    {"detail": f"this API token's scope is {outcome.scope.value!r}: it may only call {calls}"},
+                    status_code=403,
+                )
+                await refusal(scope, receive, send)
+                return
             scope[_PRINCIPAL] = outcome
         await self.app(scope, receive, send)
 
@@ -119,10 +138,12 @@ class AuthMiddleware:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 return _unauthorized("the Authorization header must be 'Bearer <API token>'")
-            user = await self._verified("token", token.strip())
-            if isinstance(user, Response):
-                return user
-            return Principal(user, "token") if user else _unauthorized("unknown or revoked API token")
+            grant = await self._verified("token", token.strip())
+            if isinstance(grant, Response):
+                return grant
+            if grant is None:
+                return _unauthorized("unknown or revoked API token")
+            return Principal(grant.user, "token", scope=grant.scope)
         session_id = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
         session = await self._verified("session", session_id) if session_id else None
         if isinstance(session, Response):
@@ -142,14 +163,14 @@ class AuthMiddleware:
         return Principal(session.user, "session", session_id)
 
     async def _verified(self, kind: str, secret: str):
-        """The user of a token or the session of a session id: from the cache, else the database
-        (in a worker thread); None if unknown, a 503 response if the database is down."""
+        """The grant of a token (`TokenGrant`) or the session of a session id: from the cache, else
+        the database (in a worker thread); None if unknown, a 503 response if the database is down."""
         cache, now = self.context.credentials, self.context.now()
         found = cache.get(kind, secret, now)
         if found is not None:
             return found
         generation = cache.generation
-        lookup = self.context.accounts.user_for_token if kind == "token" else self.context.accounts.session
+        lookup = self.context.accounts.grant_for_token if kind == "token" else self.context.accounts.session
         try:
             found = await anyio.to_thread.run_sync(lookup, secret)
         except StorageError:

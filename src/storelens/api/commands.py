@@ -79,9 +79,10 @@ def user_list(args: argparse.Namespace) -> int:
 def token_create(args: argparse.Namespace) -> int:
     db, accounts = _accounts(args)
     with db:
-        record, token = accounts.create_token(args.user, args.name)
+        record, token = accounts.create_token(args.user, args.name, args.scope)
     print(
-        f"token {record.id} {record.name!r} for {record.user!r} (shown only now; send as 'Authorization: Bearer ...'):"
+        f"token {record.id} {record.name!r} for {record.user!r}, scope {record.scope} "
+        "(shown only now; send as 'Authorization: Bearer ...'):"
     )
     print(token)
     return 0
@@ -92,7 +93,7 @@ def token_list(args: argparse.Namespace) -> int:
     with db:
         tokens = accounts.tokens()
     for t in tokens:
-        print(f"{t.id}\t{t.name}\t{t.user}\tsince {t.created:%Y-%m-%d %H:%M} UTC")
+        print(f"{t.id}\t{t.name}\t{t.user}\t{t.scope}\tsince {t.created:%Y-%m-%d %H:%M} UTC")
     return 0
 
 

@@ -17,14 +17,14 @@ import threading
 import time
 from datetime import datetime
 
-from storelens.api.accounts import Session, User
+from storelens.api.accounts import Session, TokenGrant
 from storelens.api.passwords import hash_secret
 
 __all__ = ["CredentialCache"]
 
 
 class CredentialCache:
-    """Thread-safe map of secret -> verified user (token) or session.
+    """Thread-safe map of secret -> verified token grant (user and scope) or session.
 
     Args:
         ttl_s: Longest time an entry is trusted without asking the database again.
@@ -34,7 +34,7 @@ class CredentialCache:
     def __init__(self, ttl_s: float = 30.0, max_entries: int = 10_000) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, User | Session]] = {}
+        self._entries: dict[str, tuple[float, TokenGrant | Session]] = {}
         self._version: str | None = None
         self._generation = 0
         self._lock = threading.Lock()
@@ -45,8 +45,8 @@ class CredentialCache:
         was being emptied (access taken away meanwhile) is then not kept."""
         return self._generation
 
-    def get(self, kind: str, secret: str, now: datetime) -> User | Session | None:
-        """The cached token user or session for ``secret`` (``kind`` "token" or "session"), if still valid."""
+    def get(self, kind: str, secret: str, now: datetime) -> TokenGrant | Session | None:
+        """The cached token grant or session for ``secret`` (``kind`` "token" or "session"), if still valid."""
         key = f"{kind}:{hash_secret(secret)}"
         entry = self._entries.get(key)
         if entry is None:
@@ -57,7 +57,7 @@ class CredentialCache:
             return None
         return value
 
-    def put(self, kind: str, secret: str, value: User | Session, generation: int) -> None:
+    def put(self, kind: str, secret: str, value: TokenGrant | Session, generation: int) -> None:
         with self._lock:
             if generation != self._generation:
                 return

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from storelens.analytics.floor_heat import SCALE_PERCENTILE
-from storelens.api.accounts import NAME_PATTERN, Role
+from storelens.api.accounts import NAME_PATTERN, Role, TokenScope
 from storelens.api.tables import Grid, Rows
 
 __all__ = [
@@ -427,6 +427,10 @@ class UserOut(BaseModel):
 class TokenIn(_In):
     name: str = Field(pattern=NAME_PATTERN)
     user: str = Field(pattern=NAME_PATTERN)
+    scope: TokenScope = Field(
+        TokenScope.FULL,
+        description="full: what the user's role allows; pos: post till receipts only (a manager's or admin's token)",
+    )
 
 
 class TokenOut(BaseModel):
@@ -434,6 +438,7 @@ class TokenOut(BaseModel):
     name: str
     user: str
     created: datetime
+    scope: TokenScope
 
 
 class NewTokenOut(TokenOut):

@@ -81,13 +81,17 @@ def delete_user(name: Annotated[str, Path(max_length=64)], who: Admin, ctx: Ctx)
 
 @router.get("/tokens", response_model=list[TokenOut], summary="API tokens, without their secrets (admin)")
 def list_tokens(_: Admin, ctx: Ctx) -> list[TokenOut]:
-    return [TokenOut(id=t.id, name=t.name, user=t.user, created=t.created) for t in ctx.accounts.tokens()]
+    return [
+        TokenOut(id=t.id, name=t.name, user=t.user, created=t.created, scope=t.scope) for t in ctx.accounts.tokens()
+    ]
 
 
 @router.post("/tokens", response_model=NewTokenOut, status_code=201, summary="Create an API token, shown once (admin)")
 def create_token(body: TokenIn, _: Admin, ctx: Ctx) -> NewTokenOut:
-    record, token = ctx.accounts.create_token(body.user, body.name)
-    return NewTokenOut(id=record.id, name=record.name, user=record.user, created=record.created, token=token)
+    record, token = ctx.accounts.create_token(body.user, body.name, body.scope)
+    return NewTokenOut(
+        id=record.id, name=record.name, user=record.user, created=record.created, scope=record.scope, token=token
+    )
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token (admin)")
