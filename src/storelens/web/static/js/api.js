@@ -34,15 +34,21 @@ export function errorText(body, status) {
   return status >= 500 ? `server error (${status})` : `request failed (${status})`;
 }
 
+/** The URL of an API path with query params (null, undefined and '' values left out). */
+export function apiUrl(path, params) {
+  const url = new URL(path, location.origin);
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value !== null && value !== undefined && value !== '') url.searchParams.set(key, String(value));
+  }
+  return url;
+}
+
 /**
  * Call the API. Options: method, params (query, null values skipped), body (JSON), as ('json' |
  * 'blob' | 'response'), signal. Changing requests send the CSRF token. 401 goes to the login page.
  */
 export async function api(path, {method = 'GET', params, body, as = 'json', signal} = {}) {
-  const url = new URL(path, location.origin);
-  for (const [key, value] of Object.entries(params || {})) {
-    if (value !== null && value !== undefined && value !== '') url.searchParams.set(key, String(value));
-  }
+  const url = apiUrl(path, params);
   const headers = {Accept: as === 'json' ? 'application/json' : '*/*'};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (!['GET', 'HEAD'].includes(method)) headers['X-CSRF-Token'] = csrfToken();

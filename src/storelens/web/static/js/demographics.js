@@ -2,15 +2,18 @@
 // counts per visit only; the server never sends anything about a face.
 
 import {barChart} from './charts.js';
+import {csvLink, headWithCsv} from './csv.js';
 import {fmtInt, fmtPct, h, notice} from './util.js';
 
 const BAND_COLOURS = ['#fde68a', '#fbbf24', '#f97316', '#c2410c', '#7c2d12'];
 const GENDER_COLOURS = {female: '#db2777', male: '#0891b2'};
 
-// Appends the demographics cards to `container`; returns the charts' stop functions.
-export function renderDemographics(container, d, labels, busyIndexes) {
+// Appends the demographics cards to `container` (its CSV link: the table, for `query`); returns
+// the charts' stop functions.
+export function renderDemographics(container, d, labels, busyIndexes, query) {
   const card = h('div', {class: 'card', id: 'demographics-card'},
-    h('h2', {}, `Visitors by age band and gender per ${d.bucket}`),
+    headWithCsv(`Visitors by age band and gender per ${d.bucket}`,
+      csvLink('/api/demographics', {...query, table: 'totals'}, 'visitors by age band and gender')),
     h('p', {class: 'muted small'}, `Estimated from faces seen by ${d.cameras.join(', ')}, one estimate per visit; `
       + 'visits without a clear face are not counted. Estimates, not facts: see the README for accuracy and bias.'));
   container.append(card);

@@ -3,6 +3,7 @@
 // every 5 s while shown).
 
 import {api} from '../api.js';
+import {csvLink} from '../csv.js';
 import {fmtDuration, fmtInt, h, notice, setChildren} from '../util.js';
 
 const REFRESH_MS = 5000;
@@ -41,7 +42,7 @@ export function createCamerasPage(app) {
   let timer = 0;
 
   const el = h('section', {'aria-label': 'Cameras'},
-    h('div', {class: 'page-head'}, h('h1', {}, 'Cameras'), updated),
+    h('div', {class: 'page-head'}, h('h1', {}, 'Cameras'), updated, csvLink('/api/cameras', {}, 'the cameras table')),
     message,
     h('div', {class: 'card'}, tableBox,
       h('p', {class: 'muted small'},

@@ -4,6 +4,7 @@
 // from GET /api/heatmap; nothing is recomputed here.
 
 import {api} from '../api.js';
+import {csvHref, csvLink, headWithCsv} from '../csv.js';
 import {WIDTH_STEP, colourBar, loadPlan, movesList, planParams, sankeyDiagram} from '../flows.js';
 import {rangeParams, rangePicker} from '../range.js';
 import {fmtInt, fmtPct, h, notice, onWidthChange, setChildren} from '../util.js';
@@ -39,6 +40,7 @@ export function createHeatmapPage(app) {
   const figure = h('figure', {class: 'heatmap-figure', hidden: true}, img, h('figcaption', {}, legend));
   const total = h('div', {class: 'muted small', id: 'heatmap-total'});
   const zonesBox = h('div', {id: 'heatmap-zones'});
+  const zonesCsv = csvLink('/api/heatmap', {}, 'the zones ranked');
   const flowsBox = h('div', {id: 'heatmap-flows'});
 
   const el = h('section', {'aria-label': 'Heatmap'},
@@ -47,7 +49,7 @@ export function createHeatmapPage(app) {
       h('div', {class: 'segmented', role: 'group', 'aria-label': 'Show'}, modeButtons), staffBox, cameraSelect),
     h('div', {class: 'report-grid'},
       h('div', {class: 'card'}, h('h2', {}, 'Where people spent time'), message, figure, total),
-      h('div', {class: 'card'}, h('h2', {}, 'Hot and cold zones'),
+      h('div', {class: 'card'}, headWithCsv('Hot and cold zones', zonesCsv),
         h('p', {class: 'muted small'}, 'Visitor-minutes per m² of each zone\'s walkable floor, and the share of the store\'s visitors who went into it.'),
         zonesBox)),
     h('div', {class: 'card'}, h('h2', {}, 'Where people went next'),
@@ -60,6 +62,7 @@ export function createHeatmapPage(app) {
   async function load() {
     for (const b of modeButtons) b.setAttribute('aria-pressed', String(b.dataset.routes === String(routes)));
     loadedKey = key();
+    zonesCsv.href = csvHref('/api/heatmap', params());
     const mine = ++request;
     setChildren(message, notice('loading', 'Loading…'));
     el.dataset.state = 'loading';

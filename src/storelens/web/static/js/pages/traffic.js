@@ -3,6 +3,7 @@
 
 import {api} from '../api.js';
 import {barChart, heatColour, heatText} from '../charts.js';
+import {csvLink, headWithCsv} from '../csv.js';
 import {renderDemographics} from '../demographics.js';
 import {rangeDays, rangeParams, rangePicker} from '../range.js';
 import {fmtInt, fmtPct, h, notice, setChildren} from '../util.js';
@@ -57,10 +58,10 @@ export function createTrafficPage(app) {
     const mine = ++request;
     setChildren(message, notice('loading', 'Loading…'));
     try {
-      const params = {params: {...rangeParams(app.range), bucket: b}};
-      const [t, d] = await Promise.all([api('/api/traffic', params), api('/api/demographics', params)]);
+      const query = {...rangeParams(app.range), bucket: b};
+      const [t, d] = await Promise.all([api('/api/traffic', {params: query}), api('/api/demographics', {params: query})]);
       if (mine !== request) return;
-      render(t, d);
+      render(t, d, query);
     } catch (err) {
       if (mine !== request) return;
       clear();
@@ -78,7 +79,7 @@ export function createTrafficPage(app) {
     peak.hidden = true;
   }
 
-  function render(t, d) {
+  function render(t, d, query) {
     clear();
     const tot = t.totals;
     const empty = !(tot.entries || tot.exits || tot.passers_by);
@@ -112,7 +113,8 @@ export function createTrafficPage(app) {
     const buckets = kept.map((i) => t.buckets[i]);
     const labels = buckets.map((b) => (t.bucket === 'day' ? shortDay(b.start.slice(0, 10))
       : singleDay ? b.start.slice(11, 13) : `${shortDay(b.start.slice(0, 10))} ${b.start.slice(11, 13)}h`));
-    const visitorsBox = h('div', {class: 'card'}, h('h2', {}, `Visitors and passers-by per ${t.bucket}`));
+    const visitorsBox = h('div', {class: 'card'}, headWithCsv(`Visitors and passers-by per ${t.bucket}`,
+      csvLink('/api/traffic', query, `visitors and passers-by per ${t.bucket}`)));
     const captureBox = h('div', {class: 'card'}, h('h2', {}, `Capture rate per ${t.bucket}`),
       h('p', {class: 'muted small'}, 'Of the people passing the front, the share who came in; empty where nobody passed.'));
     charts.append(visitorsBox, captureBox);
@@ -128,11 +130,11 @@ export function createTrafficPage(app) {
       title: 'Capture rate', labels, format: (v) => fmtPct(v),
       series: [{name: 'capture rate', values: buckets.map((b) => b.capture_rate), colour: COLOURS.capture}],
     }));
-    if (d.cameras.length) stopCharts.push(...renderDemographics(charts, d, labels, kept));
-    renderPeak(t.peak_grid);
+    if (d.cameras.length) stopCharts.push(...renderDemographics(charts, d, labels, kept, query));
+    renderPeak(t.peak_grid, query);
   }
 
-  function renderPeak(g) {
+  function renderPeak(g, query) {
     peak.hidden = false;
     const max = Math.max(0, ...g.mean_entries.flat());
     const cap = (w) => w.charAt(0).toUpperCase() + w.slice(1);
@@ -148,7 +150,8 @@ export function createTrafficPage(app) {
         return h('td', {class: 'peak-cell', title: `${cap(wd)} ${hr}:00 · ${v} visitors in on average`,
           style: {background: heatColour(v, max), color: heatText(v, max)}}, v ? (v >= 10 ? Math.round(v) : +v.toFixed(1)) : '');
       })));
-    setChildren(peak, h('h2', {}, 'Busiest hours: mean visitors in per weekday and hour'),
+    setChildren(peak, headWithCsv('Busiest hours: mean visitors in per weekday and hour',
+      csvLink('/api/traffic', {...query, table: 'peak_grid'}, 'the busiest hours grid')),
       h('p', {class: 'muted small'}, `Averaged over the days of each weekday in the range (${days.join(', ') || 'none'}). Darker: busier.`),
       max > 0 ? h('div', {class: 'table-wrap'}, h('table', {class: 'peak-grid', id: 'peak-grid'}, h('thead', {}, head), h('tbody', {}, rows)))
         : notice('empty', 'No visitors in this range.'));

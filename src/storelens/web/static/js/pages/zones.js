@@ -3,6 +3,7 @@
 
 import {api} from '../api.js';
 import {barChart} from '../charts.js';
+import {csvLink, headWithCsv} from '../csv.js';
 import {loadPlan, movesList, planParams, sankeyDiagram} from '../flows.js';
 import {rangeParams, rangePicker} from '../range.js';
 import {fmtDuration, fmtInt, h, notice, setChildren} from '../util.js';
@@ -59,7 +60,8 @@ export function createZonesPage(app) {
     setChildren(message, visits ? null : notice('empty', 'No data for this range: no zone visits were recorded.'));
     if (!visits) return;
 
-    const table = h('div', {class: 'card'}, h('h2', {}, 'Visits and dwell time'),
+    const table = h('div', {class: 'card'},
+      headWithCsv('Visits and dwell time', csvLink('/api/zones', rangeParams(app.range), 'visits and dwell time per zone')),
       h('div', {class: 'table-wrap'}, h('table', {class: 'table', id: 'zones-table'},
         h('thead', {}, h('tr', {}, ['Zone', 'Kind', 'Visits', 'Mean', 'Median', '75%', '90%', 'Longest']
           .map((t, i) => h('th', {class: `${i > 1 ? 'num' : ''} ${[1, 5, 6, 7].includes(i) ? 'hide-narrow' : ''}`}, t)))),
@@ -87,7 +89,8 @@ export function createZonesPage(app) {
   }
 
   function transitions(z) {
-    const card = h('div', {class: 'card', id: 'zones-flows'}, h('h2', {}, 'Where people went next'),
+    const card = h('div', {class: 'card', id: 'zones-flows'}, headWithCsv('Where people went next',
+      csvLink('/api/zones', {...rangeParams(app.range), table: 'transitions'}, 'the moves between zones')),
       h('p', {class: 'muted small'}, 'Moves from one zone straight to the next: each ribbon as thick as the people who made it; the plan shows the busiest as routes.'));
     if (!z.sankey.links.length) { card.append(notice('empty', 'No moves between zones in this range.')); return card; }
     const diagram = h('div', {});
