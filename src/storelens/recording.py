@@ -87,9 +87,17 @@ class RecordWriter:
     run that fails before writing anything leaves an earlier run's records alone)."""
 
     def add(
-        self, positions: FloorPositions, events: AnalyticsEvents, camera_views: Sequence[FloorPositions] = ()
+        self,
+        positions: FloorPositions,
+        events: AnalyticsEvents,
+        camera_views: Sequence[FloorPositions] = (),
+        staff: FloorPositions | None = None,
     ) -> None:
+        """One instant's records; ``staff`` are the positions of the people taken for staff, stored
+        under their own camera id (`staff_camera_id`) so that the visitors' heat leaves them out."""
         self.positions.append(positions)
+        if staff is not None and len(staff):
+            self.positions.append(staff)
         self.events.extend(events)
         self.camera_heat += camera_views
         if self.due is None or positions.ts >= self.due:

@@ -32,6 +32,8 @@ from storelens.analytics import (
     StoreAnalytics,
     ZoneSpec,
 )
+from storelens.analytics.staff import StaffRule, UniformColour
+from storelens.analytics.units import UnitRule
 from storelens.calibrate import camera_mapper
 from storelens.camera_workers import HealthSink, Outbox, StoreSink, Workers, run_in_threads
 from storelens.config import StoreConfig
@@ -139,10 +141,25 @@ def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
         for z in config.zones
     )
     outline = config.floor_plan.outline
+    staff, units = config.staff, config.units
     return AnalyticsSpec(
         lines=lines,
         zones=zones,
         store_polygon_m=None if outline is None else tuple(tuple(p) for p in outline),
+        staff=StaffRule(
+            staff_zone_s=staff.staff_zone_s,
+            uniforms=tuple(UniformColour.from_hex(c) for c in staff.uniform_colours),
+            learn_uniform=staff.learn_uniform,
+            uniform_match=staff.uniform_match,
+            uniform_min_s=staff.uniform_min_s,
+        ),
+        units=UnitRule(
+            enter_gap_s=units.enter_gap_s,
+            together_m=units.together_m,
+            together_share=units.together_share,
+            decide_after_s=units.decide_after_s,
+            enabled=units.enabled,
+        ),
     )
 
 
@@ -237,8 +254,10 @@ class _CameraVisitors:
     analytics: StoreAnalytics
     writer: RecordWriter
 
-    def add(self, positions: FloorPositions) -> None:
-        self.writer.add(positions, self.analytics.update(positions))
+    def add(self, positions: FloorPositions, appearance: np.ndarray | None) -> None:
+        events = self.analytics.update(positions, appearance)
+        visitors, staff = self.analytics.split_staff(positions)
+        self.writer.add(visitors, events, staff=staff)
 
     def demographics(self, records: list[VisitDemographics]) -> None:
         self.writer.add_demographics(records)
@@ -331,7 +350,7 @@ class _CameraJob:
         if self.faces is not None:
             self.faces.on_tracks(tracks)
         if isinstance(self.out, _CameraVisitors):
-            self.out.add(_floor_positions(tracks, self.mapper))
+            self.out.add(*_floor_positions(tracks, self.mapper))
         else:
             self.out.push(observations_from_tracks(tracks, self.mapper))
 
@@ -392,15 +411,27 @@ class _StoreVisitors:
                 run.first_ts = run.first_ts or positions.ts
                 run.last_ts = positions.ts
                 self._ids.update(positions.track_id.tolist())
-                self.writer.add(positions, self.analytics.update(positions), frame.camera_views())
+                events = self.analytics.update(positions, frame.appearance)
+                visitors, staff = self.analytics.split_staff(positions)
+                views = frame.camera_views()
+                if len(staff):  # each camera's heat of the store's visitors leaves staff out too
+                    views = [_without(view, staff.track_id) for view in views]
+                self.writer.add(visitors, events, [view for view in views if len(view)], staff)
 
 
-def _floor_positions(tracks: Detections, mapper: FloorMapper) -> FloorPositions:
-    """Where the tracked people of one frame stand, metres; people off the floor are dropped."""
+def _without(positions: FloorPositions, track_ids: np.ndarray) -> FloorPositions:
+    keep = ~np.isin(positions.track_id, track_ids)
+    return FloorPositions(positions.camera_id, positions.ts, positions.track_id[keep], positions.floor_xy_m[keep])
+
+
+def _floor_positions(tracks: Detections, mapper: FloorMapper) -> tuple[FloorPositions, np.ndarray | None]:
+    """Where the tracked people of one frame stand, metres, and their colour descriptors (if
+    any); people off the floor are dropped."""
     assert tracks.track_id is not None
     floor = box_floor_points(mapper, tracks.xyxy_px)[0]
     ok = np.isfinite(floor).all(axis=1)
-    return FloorPositions(tracks.camera_id, tracks.ts, tracks.track_id[ok], floor[ok])
+    appearance = None if tracks.appearance is None or not tracks.appearance.shape[1] else tracks.appearance[ok]
+    return FloorPositions(tracks.camera_id, tracks.ts, tracks.track_id[ok], floor[ok]), appearance
 
 
 def run_store(

@@ -95,6 +95,12 @@ class Visit:
     entered: bool
     """True when the person came into the store (a visitor, not a passer-by): crossed an entrance
     line inwards, or stood inside the store's floor outline when it has one."""
+    role: str = "visitor"
+    """``visitor`` or ``staff`` (`storelens.analytics.staff`): staff are left out of visitor counts,
+    dwell, heatmaps and conversion."""
+    unit_id: int | None = None
+    """Buying unit (`storelens.analytics.units`) of a visitor who came in through an entrance: the
+    lowest track id among the people who came in and stayed together. None for everyone else."""
 
     @property
     def duration_s(self) -> float:

@@ -8,16 +8,17 @@ falls in exactly one local hour, also in zones like Asia/Kolkata (+05:30) and ac
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from storelens.analytics.capture import capture_rate
+from storelens.analytics.periods import local_bucket_starts
 from storelens.analytics.records import Direction, LineCrossing
 from storelens.api.schemas import PeakGrid, TrafficBucket, TrafficOut
-from storelens.api.timerange import TimeRange, local_midnight
+from storelens.api.timerange import TimeRange
 from storelens.config import WEEKDAYS, LineKind, StoreConfig
 from storelens.storage import schema
 from storelens.storage.engine import storage_errors
@@ -41,18 +42,7 @@ def bucket_starts(r: TimeRange, bucket: str) -> list[datetime]:
     >>> [t.astimezone(r.tz).strftime("%H:%M") for t in bucket_starts(r, "hour")]
     ['10:00', '11:00']
     """
-    local_start = r.start.astimezone(r.tz)
-    if bucket == "hour":
-        t = local_start.replace(minute=0, second=0, microsecond=0).astimezone(r.start.tzinfo)
-        step = timedelta(hours=1)
-        starts = []
-        while t < r.end:
-            starts.append(t)
-            t += step
-        return starts
-    last_day = (r.end - timedelta(microseconds=1)).astimezone(r.tz).date()
-    n_days = (last_day - local_start.date()).days + 1
-    return [local_midnight(local_start.date() + timedelta(days=i), r.tz) for i in range(n_days)]
+    return local_bucket_starts(r.start, r.end, r.tz, bucket)
 
 
 def _crossings(engine: Engine, r: TimeRange) -> list[LineCrossing]:

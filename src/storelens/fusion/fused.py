@@ -51,6 +51,9 @@ class FusedFrame:
         sigma_m: (n,) float64 standard error of that position, metres.
         camera_count: (n,) int64 how many cameras contributed.
         links: Camera tracks behind the rows.
+        appearance: (n, d) float32 each visitor's colour descriptor so far (a running mean of its
+            cameras' descriptors, unit length; zeros when unknown), or None when the cameras give
+            none. Staff recognition reads the uniform from it.
     """
 
     ts: datetime
@@ -59,6 +62,7 @@ class FusedFrame:
     sigma_m: np.ndarray
     camera_count: np.ndarray
     links: TrackLinks
+    appearance: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.global_id)

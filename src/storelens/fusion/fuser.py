@@ -298,6 +298,7 @@ class StoreFusion:
         linked = v.confirmed[row[acc]]
         links = TrackLinks(self._cam_names[obs.cam[acc[linked]]], obs.tid[acc[linked]], v.gid[row[acc[linked]]])
         gid, xy, sigma, n_cam = v.gid[u[shown]], z[shown], np.sqrt(r[shown]), count[shown]
+        app = v.appearance[u[shown]]
         if cfg.hold_lost_s > 0:
             lost = v.confirmed & (v.last_s < t) & (t - v.last_s <= cfg.hold_lost_s + 1e-9)
             lost = np.flatnonzero(lost & ~self._at_exit(v.last_xy) if cfg.exits_m else lost)
@@ -307,7 +308,8 @@ class StoreFusion:
                 xy = np.concatenate([xy, v.last_xy[lost]])[order]
                 sigma = np.concatenate([sigma, np.sqrt(v.cov[lost, 0])])[order]
                 n_cam = np.concatenate([n_cam, np.zeros(len(lost), np.int64)])[order]
-        frame = FusedFrame(from_us(t_us), gid, xy, sigma, n_cam, links)
+                app = np.concatenate([app, v.appearance[lost]])[order]
+        frame = FusedFrame(from_us(t_us), gid, xy, sigma, n_cam, links, app if app.shape[1] else None)
         seen_by = np.zeros(len(v), np.int64)
         np.bitwise_or.at(seen_by, row[acc], np.left_shift(1, obs.cam[acc]))
         self._merge_duplicates(u, z, r, seen_by[u], t)

@@ -18,6 +18,7 @@ from storelens.analytics import zone_paths
 from storelens.analytics.floor_heat import FloorHeat, floor_heat, zone_heat
 from storelens.analytics.heatmap import HeatGrid
 from storelens.analytics.routes import Route, main_routes
+from storelens.analytics.staff import Role
 from storelens.config import StoreConfig
 from storelens.errors import ConfigError, StorageError
 from storelens.outputs import output_folder
@@ -121,7 +122,8 @@ def heatmap_report(
 
     Args:
         camera: One camera's view (its heat and zone visits), or None for the store's visitors.
-        staff: Show staff-only zones too (their time, ranking and moves); left out by default.
+        staff: Show staff-only zones and the staff's own time too (their heat, ranking and moves);
+            left out by default.
     """
     skip = set() if staff else staff_zones(config)
     plan = PlanShapes(
@@ -131,14 +133,16 @@ def heatmap_report(
         left_out=tuple((z.name, _polygon(z.polygon)) for z in config.zones if z.name in skip),
         lines=tuple((ln.name, str(ln.kind), _polygon(ln.a), _polygon(ln.b)) for ln in config.lines),
     )
-    stored = db.heatmap(start, end, camera_id=camera).dense()
+    stored = db.heatmap(start, end, camera_id=camera, staff=staff).dense()
     extent = plan.outline if plan.outline is not None else _stored_extent(stored)
     grid = HeatGrid.on_lattice(extent, stored.cell_m)
     heat = floor_heat(
         grid, grid.take(stored.seconds, stored.origin_xy_m), plan.outline, plan.fixtures, [p for _, p in plan.left_out]
     )
     visits = store_people(db.zone_visits(start, end), camera)
-    came_in = sum(v.entered for v in db.visits(start, end) if camera is None or v.camera_id == camera)
+    came_in = sum(
+        v.entered and v.role != Role.STAFF for v in db.visits(start, end) if camera is None or v.camera_id == camera
+    )
     reached = zone_visitors(visits)
     kinds = {z.name: str(z.kind) for z in config.zones}
     ranked = []

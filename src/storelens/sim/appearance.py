@@ -8,9 +8,10 @@ footage (``bench/measure_appearance.py``, docs/sim-noise-model.md):
 
 * **Clothes.** Each person wears an upper and a lower garment, drawn once from (seed, person):
   most are black, grey or dull (low saturation, a warm or cool tint, as real dark pixels
-  have), the rest coloured with the hues clothes come in. What a camera sees of them drifts
-  over time (pose, side, light): the clothes' histogram plus fixed per-person deviations
-  weighted by drifting normals.
+  have), the rest coloured with the hues clothes come in. Staff wear the uniform (`Uniformed`):
+  its coloured top, a little faded or bright from one shirt to the next, and dark trousers.
+  What a camera sees of them drifts over time (pose, side, light): the clothes' histogram plus
+  fixed per-person deviations weighted by drifting normals.
 * **Cameras.** Each camera shifts hue and scales saturation a little (white balance, light)
   and has its own background, part of every torso crop.
 * **Observations.** A box shows its person mixed with the background, and with whoever hides
@@ -31,11 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
+from storelens.analytics.staff import UniformColour
 from storelens.sim.camera_view import CameraView
 from storelens.sim.noise import id_keys, stream_salt, uniforms
 from storelens.track.appearance import APPEARANCE_DIM, BODY_PARTS
 
-__all__ = ["LOOK_TERMS", "AppearanceModel", "BoxSources", "SimAppearance"]
+__all__ = ["LOOK_TERMS", "AppearanceModel", "BoxSources", "SimAppearance", "Uniformed"]
 
 LOOK_TERMS = 3
 """Drifting normals per person and camera that weight how their look deviates from their clothes.
@@ -110,6 +112,25 @@ class AppearanceModel:
 
 
 @dataclass(frozen=True, slots=True)
+class Uniformed:
+    """Who wears the staff uniform, and its top's colour (#rrggbb).
+
+    Attributes:
+        person_id: (k,) ids of the people in uniform.
+        colour: The top's colour; the trousers are dark.
+    """
+
+    person_id: np.ndarray
+    colour: str
+
+
+UNIFORM_HUE_JITTER = 0.2
+"""Spread (bins, uniform) of a uniform top's hue from one shirt to the next: dye lots, wear."""
+UNIFORM_SATURATION_JITTER = 0.1
+"""Spread (share, uniform) of its saturation: faded or new."""
+
+
+@dataclass(frozen=True, slots=True)
 class BoxSources:
     """Whom the boxes of one frame show, in the detector's row order: detected people, part
     boxes, group boxes, then clutter (background only).
@@ -130,8 +151,9 @@ class BoxSources:
 class _CameraLooks:
     """Per-camera constants and each person's clothes and look deviations in this camera (cached)."""
 
-    def __init__(self, model: AppearanceModel, seed: int, camera_id: str) -> None:
+    def __init__(self, model: AppearanceModel, seed: int, camera_id: str, uniformed: Uniformed | None = None) -> None:
         key = zlib.crc32(camera_id.encode())
+        self.uniformed = uniformed
         rng = np.random.default_rng([seed, key, 0x6C6F6F6B])
         self.model = model
         self.hue_shift = model.cast_hue * rng.standard_normal()
@@ -170,6 +192,8 @@ class _CameraLooks:
         per_person = garment_keys + look_keys
         u = uniforms(id_keys(person_id[:, None] * per_person + np.arange(per_person), self._garment_salt), np.uint64(0))
         hue, sat = _garments(u[:, :garment_keys].reshape(n, _PARTS, _GARMENT_KEYS), m)
+        if self.uniformed is not None:
+            _dress_staff(hue, sat, u[:, :garment_keys].reshape(n, _PARTS, _GARMENT_KEYS), person_id, self.uniformed, m)
         clothes = _histograms(hue + self.hue_shift, sat * self.sat_gain, m).reshape(n, 1, APPEARANCE_DIM)
         # resampling noise, split over the terms so that the weighted sum has the right spread,
         # and made to sum to zero per body part so that a look stays (nearly) normalised
@@ -178,6 +202,20 @@ class _CameraLooks:
         c3 = clothes.reshape(n, 1, _PARTS, _PER_PART)
         dev = (dev - c3 * dev.sum(axis=3, keepdims=True)).reshape(n, LOOK_TERMS, APPEARANCE_DIM)
         return ((1 - m.background) * np.concatenate([clothes, dev], axis=1)).astype(np.float32)
+
+
+def _dress_staff(
+    hue: np.ndarray, sat: np.ndarray, u: np.ndarray, person_id: np.ndarray, uniformed: Uniformed, m: AppearanceModel
+) -> None:
+    """Put the people in uniform into it, in place: (n, parts) hue and saturation centres, from
+    the same uniforms ``u[..., 0:4]`` their own clothes were drawn from."""
+    staff = np.isin(person_id, uniformed.person_id)
+    if not staff.any():
+        return
+    top = UniformColour.from_hex(uniformed.colour)
+    hue[staff, 0] = top.hue + UNIFORM_HUE_JITTER * (u[staff, 0, 2] - 0.5) * 2
+    sat[staff, 0] = top.saturation * (1 + UNIFORM_SATURATION_JITTER * (u[staff, 0, 3] - 0.5) * 2)
+    hue[staff, 1], sat[staff, 1] = _grey_colours(u[staff, 1, 1], 0.5 * u[staff, 1, 3], m)
 
 
 def _garments(u: np.ndarray, m: AppearanceModel) -> tuple[np.ndarray, np.ndarray]:
@@ -215,11 +253,14 @@ class SimAppearance:
         model: The appearance model.
         seed: Seed of all randomness (clothes, casts, noise).
         camera_ids: The cameras to describe for.
+        uniformed: Who wears the staff uniform; None: nobody.
     """
 
-    def __init__(self, model: AppearanceModel, seed: int, camera_ids: list[str]) -> None:
+    def __init__(
+        self, model: AppearanceModel, seed: int, camera_ids: list[str], uniformed: Uniformed | None = None
+    ) -> None:
         self.model = model
-        self._cameras = {c: _CameraLooks(model, seed, c) for c in camera_ids}
+        self._cameras = {c: _CameraLooks(model, seed, c, uniformed) for c in camera_ids}
         rng = np.random.default_rng([seed, 0x62616E6B])
         self._bank = rng.standard_normal((_NOISE_BANK, _PARTS, _PER_PART), dtype=np.float32)
         self._per_area = model.pixels_per_sample / (_CROP_WIDTH * _PART_HEIGHT)  # samples = area / this

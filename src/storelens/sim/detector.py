@@ -21,7 +21,7 @@ from typing import Protocol
 import numpy as np
 from scipy.special import expit, ndtr
 
-from storelens.sim.appearance import LOOK_TERMS, AppearanceModel, BoxSources, SimAppearance
+from storelens.sim.appearance import LOOK_TERMS, AppearanceModel, BoxSources, SimAppearance, Uniformed
 from storelens.sim.camera_view import MIN_INSIDE_FRACTION, CameraView, Projector
 from storelens.sim.model import PeopleFrame, SimCamera
 from storelens.sim.noise import (
@@ -106,6 +106,7 @@ class SimDetector:
         min_score: Lowest score a returned box may have, as for a real detector. The model
             draws no score below ``MEASURED_MIN_SCORE`` (0.1), so lower values change nothing.
         appearance: How people look to the colour cue (defaults: fitted on real footage).
+        uniformed: Who wears the staff uniform (None: nobody).
 
     A frame's ``index`` counts that camera's frames at ``camera.fps``; it is mapped to the
     nearest simulation frame at ``log.fps`` (the same index when the rates are equal).
@@ -119,6 +120,7 @@ class SimDetector:
         seed: int = 0,
         min_score: float = MEASURED_MIN_SCORE,
         appearance: AppearanceModel = AppearanceModel(),
+        uniformed: Uniformed | None = None,
     ) -> None:
         self.min_score = min_score
         self._log = log
@@ -140,7 +142,7 @@ class SimDetector:
         )
         self._extra = (np.array([n.part_bias, n.group_bias]), np.array([n.part_scale, n.group_scale]))
         self._cameras = {cid: self._prepare(cam) for cid, cam in cameras.items()}
-        self._appearance = SimAppearance(appearance, seed, list(cameras))
+        self._appearance = SimAppearance(appearance, seed, list(cameras), uniformed)
 
     def __call__(self, frame: Frame) -> Detections:
         state = self._state(frame.camera_id)

@@ -107,7 +107,9 @@ def fill_history(
             for k in range(log.n_frames):
                 rows = log.frame_rows(k)
                 positions = FloorPositions(STORE_CAMERA_ID, log.ts(k), log.person_id[rows] + offset, log.xy_m[rows])
-                writer.add(positions, analytics.update(positions))
+                events = analytics.update(positions)
+                visitors, staff = analytics.split_staff(positions)
+                writer.add(visitors, events, staff=staff)
             writer.events.extend(analytics.flush())
             writer.flush()
         written = DayWritten(day, len(log.persons), run.crossings, run.zone_visits, run.positions)

@@ -26,6 +26,7 @@ __all__ = [
     "SimLine",
     "SimStore",
     "SimZone",
+    "StaffDoor",
     "Street",
     "build_store",
     "camera_floor_coverage",
@@ -144,6 +145,21 @@ class Door:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class StaffDoor:
+    """The back door only staff use: from the back room to a yard no camera covers.
+
+    Attributes:
+        inside: (2,) just inside the door.
+        outside: (2,) where staff stand in the yard (on a break).
+        yard: (4, 2) the yard, walkable floor outside the shop.
+    """
+
+    inside: np.ndarray
+    outside: np.ndarray
+    yard: np.ndarray
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Street:
     """The pavement along the shop front, where passers-by walk from one end to the other."""
 
@@ -169,8 +185,11 @@ class SimStore:
         door: Lanes through the door.
         stock_spots: (k, 2) places in the back room where staff work.
         staff: Number of staff on duty (1-3); the first is the cashier.
+        staff_door: The staff's back door (breaks).
+        pavement_board: (2,) the shop's board on the pavement, which floor staff go out to tidy.
         opening_hours: Weekday name -> ("HH:MM-HH:MM", ...), as the config writes them.
         cameras: Camera id -> exact simulated camera.
+        uniform_colour: Colour of the staff's uniform top (#rrggbb); the config names it.
     """
 
     name: str
@@ -185,8 +204,11 @@ class SimStore:
     door: Door
     stock_spots: np.ndarray
     staff: int
+    staff_door: StaffDoor
+    pavement_board: np.ndarray
     opening_hours: dict[str, tuple[str, ...]]
     cameras: dict[str, SimCamera] = field(default_factory=dict)
+    uniform_colour: str = "#2e7d32"
 
     def zone(self, name: str) -> SimZone:
         """The zone called ``name`` (KeyError if there is none)."""
@@ -216,8 +238,11 @@ _OBSTACLES = (
     Obstacle("back_room_wall_west", "wall", rectangle(14.9, 10.4, 15.1, 14.0)),
     Obstacle("back_room_wall_south", "wall", rectangle(16.5, 10.4, 20.0, 10.6)),
     Obstacle("stock_rack", "shelf", rectangle(17.0, 13.4, 20.0, 14.0)),
+    Obstacle("back_room_wall_east_1", "wall", rectangle(20.0, 10.4, 20.2, 11.1)),
+    Obstacle("back_room_wall_east_2", "wall", rectangle(20.0, 12.5, 20.2, 14.0)),
 )
-"""The door gap in the front wall is 2 m, the aisles 1.4-1.6 m, the back-room door 1.4 m."""
+"""The door gap in the front wall is 2 m, the aisles 1.4-1.6 m, the back-room door 1.4 m, the
+staff's back door (east wall of the back room, to the yard) 1.4 m."""
 
 
 def _spots(*xy: tuple[float, float]) -> np.ndarray:
@@ -272,6 +297,7 @@ _ZONES = (
     SimZone("checkout_queue", "checkout_queue", rectangle(16.0, 3.05, 17.6, 8.2)),
     SimZone("behind_counter", "staff_only", rectangle(15.0, 0.0, 20.0, 2.2)),
     SimZone("back_room", "staff_only", rectangle(15.1, 10.6, 20.0, 14.0)),
+    SimZone("staff_door", "staff_door", rectangle(18.9, 10.8, 20.0, 12.8)),
 )
 
 _LINES = (
@@ -299,6 +325,12 @@ _DOOR = Door(
 )
 
 _STREET = Street(polygon=rectangle(-6.0, -4.0, 26.0, 0.0), x_ends=(-5.5, 25.5), lane_y=(-3.5, -0.6))
+
+_STAFF_DOOR = StaffDoor(
+    inside=np.array([19.4, 11.8]), outside=np.array([21.6, 11.8]), yard=rectangle(20.0, 10.8, 22.6, 12.8)
+)
+
+_PAVEMENT_BOARD = np.array([12.8, -1.0])
 
 _STOCK_SPOTS = _spots((16.2, 12.4), (17.6, 12.8), (19.0, 12.8), (18.6, 11.4), (16.4, 13.4))
 
@@ -345,6 +377,8 @@ def build_store(n_cameras: int = 4, staff: int = 2) -> SimStore:
         door=_DOOR,
         stock_spots=_STOCK_SPOTS,
         staff=staff,
+        staff_door=_STAFF_DOOR,
+        pavement_board=_PAVEMENT_BOARD,
         opening_hours={day: ("09:00-21:00",) for day in week},
         cameras=cameras,
     )

@@ -87,13 +87,14 @@ class OccupancyGrid:
 
 
 def occupancy_grid(store: SimStore, cell_m: float = CELL_M, inflate_m: float = INFLATE_M) -> OccupancyGrid:
-    """The walkable-floor raster of a store: outline and pavement minus obstacles."""
+    """The walkable-floor raster of a store: outline, pavement and the staff's yard, minus obstacles."""
     corners = np.concatenate([store.outline, store.street.polygon])
     origin = np.floor(corners.min(axis=0))
     size = np.ceil((corners.max(axis=0) - origin) / cell_m).astype(int)
     grid = OccupancyGrid(origin, cell_m, np.zeros((size[1], size[0])), inflate_m)
     centres = grid.centres().reshape(-1, 2)
     floor = points_in_polygon(centres, store.outline) | points_in_polygon(centres, store.street.polygon)
+    floor |= points_in_polygon(centres, store.staff_door.yard)
     for obstacle in store.obstacles:
         floor &= ~points_in_polygon(centres, obstacle.polygon)
     floor = floor.reshape(size[1], size[0])

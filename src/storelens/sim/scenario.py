@@ -24,6 +24,7 @@ from storelens.fusion import FusionConfig
 from storelens.fusion.coverage import floor_coverage
 from storelens.recording import CameraRun
 from storelens.runner import run_store
+from storelens.sim.appearance import Uniformed
 from storelens.sim.arrivals import TrafficProfile
 from storelens.sim.detector import SimDetector
 from storelens.sim.layout import SimStore, build_store
@@ -187,5 +188,6 @@ def make_scenario(
             f"{', '.join(store.cameras)}: use another folder, or remove that store.yaml to have it written again"
         )
     log = simulate_people(store, start, duration_s, fps=fps, seed=seed, profile=profile)
-    detector = SimDetector(log, store.cameras, seed=seed)
+    uniformed = Uniformed(log.persons.with_role("staff"), store.uniform_colour)
+    detector = SimDetector(log, store.cameras, seed=seed, uniformed=uniformed)
     return Scenario(store, config, path, log, detector, live)

@@ -1,8 +1,11 @@
 """Staff on duty: a cashier at the till and up to two colleagues between stockroom and shelves.
 
 Staff are in the shop for the whole simulation (they came before it starts and leave after
-it ends), so they never cross the entrance line: they are not visitors, but the cameras see
-them and they count towards occupancy, as in a real shop.
+it ends), but for the floor staff's breaks, taken in the yard behind the staff's back door, and
+their trips out of the front door to tidy the shop's board on the pavement: then they cross the
+entrance line like visitors do, and must not be counted as visitors. All wear the uniform
+(`storelens.sim.appearance`). The cameras see them, and they count towards occupancy, as in a
+real shop.
 """
 
 from __future__ import annotations
@@ -30,6 +33,17 @@ TRIP_STAY_S = (120.0, 240.0)
 STOCKROOM_SPELL_S = (300.0, 1200.0)
 SHELF_SPELL_S = (120.0, 600.0)
 SHELVES_PER_ROUND = (1, 3)
+
+FRONT_TRIP_FIRST_S = (300.0, 2400.0)
+FRONT_TRIP_EVERY_S = (1200.0, 3000.0)
+FRONT_TRIP_STAY_S = (60.0, 180.0)
+"""Floor staff step out of the front door to tidy the pavement board every 20 to 50 minutes, for
+one to three minutes."""
+
+BREAK_FIRST_S = (0.0, 7200.0)
+BREAK_EVERY_S = (5400.0, 9000.0)
+BREAK_S = (600.0, 900.0)
+"""A 10 to 15 minute break in the yard every one and a half to two and a half hours."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +88,21 @@ def cashier_track(
 def floor_staff_track(
     store: SimStore, nav: Navigator, index: int, duration_s: float, rng: np.random.Generator
 ) -> Track:
-    """A colleague alternating between the stockroom and restocking displays."""
+    """A colleague alternating between the stockroom and restocking displays, with breaks in the
+    yard (through the staff door) and trips out of the front door to the pavement board."""
     home = store.stock_spots[index % len(store.stock_spots)]
     w = Walker(0.0, home, STAFF_SPEED)
     in_stockroom = bool(rng.uniform() < 0.5)
+    next_trip, next_break = rng.uniform(*FRONT_TRIP_FIRST_S), rng.uniform(*BREAK_FIRST_S)
     while w.now < duration_s:
+        if w.now >= next_break:
+            _take_break(store, nav, w, rng)
+            next_break = w.now + rng.uniform(*BREAK_EVERY_S)
+            continue
+        if w.now >= next_trip:
+            _tidy_board(store, nav, w, rng)
+            next_trip = w.now + rng.uniform(*FRONT_TRIP_EVERY_S)
+            continue
         if in_stockroom:
             w.stay_until(w.now + rng.uniform(*STOCKROOM_SPELL_S))
         else:
@@ -91,3 +115,28 @@ def floor_staff_track(
         in_stockroom = not in_stockroom
     t, xy = w.keyframes()
     return Track("staff", -1, t, xy)
+
+
+def _take_break(store: SimStore, nav: Navigator, w: Walker, rng: np.random.Generator) -> None:
+    """Out through the staff door to the yard, a break there, and back to where they were."""
+    back = w.here.copy()
+    door = store.staff_door
+    w.walk(nav.route(w.here, door.inside))
+    w.walk(nav.route(door.inside, door.outside))
+    w.stay_until(w.now + rng.uniform(*BREAK_S))
+    w.walk(nav.route(door.outside, door.inside))
+    w.walk(nav.route(door.inside, back))
+
+
+def _tidy_board(store: SimStore, nav: Navigator, w: Walker, rng: np.random.Generator) -> None:
+    """Out of the front door to the pavement board, a minute or three there, and back in."""
+    back = w.here.copy()
+    lane = int(rng.integers(len(store.door.inside)))
+    inside, outside = store.door.inside[lane], store.door.outside[lane]
+    w.walk(nav.route(w.here, inside))
+    w.walk_to(outside)
+    w.walk_to(store.pavement_board)
+    w.stay_until(w.now + rng.uniform(*FRONT_TRIP_STAY_S))
+    w.walk_to(outside)
+    w.walk_to(inside)
+    w.walk(nav.route(inside, back))

@@ -113,6 +113,7 @@ def store_config_dict(
         "zones": zones,
         "lines": lines,
         "opening_hours": {day: list(intervals) for day, intervals in store.opening_hours.items()},
+        "staff": {"uniform_colours": [store.uniform_colour]},
     }
 
 

@@ -21,7 +21,9 @@ from storelens.sim.people_log import PeopleLog, QueueVisits
 __all__ = [
     "Crossings",
     "StoreVisits",
+    "Units",
     "ZoneVisits",
+    "buying_units",
     "line_crossings",
     "occupancy",
     "queue_waits",
@@ -64,6 +66,24 @@ class StoreVisits:
     person_id: np.ndarray
     enter_s: np.ndarray
     leave_s: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Units:
+    """Buying units: the groups of shoppers that came in (one row per group), by first entry.
+
+    Attributes:
+        group_id: (u,) the group.
+        enter_s: (u,) when its first member crossed the entrance inwards.
+        people: (u,) how many of its members came in.
+    """
+
+    group_id: np.ndarray
+    enter_s: np.ndarray
+    people: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.group_id)
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,10 +146,18 @@ def line_crossings(log: PeopleLog, lines: Sequence[SimLine]) -> Crossings:
     return Crossings(line_col[order], pid[order], t[order], direction[order])
 
 
-def store_visits(log: PeopleLog, store: SimStore) -> StoreVisits:
+def store_visits(log: PeopleLog, store: SimStore, roles: Collection[str] | None = ("shopper",)) -> StoreVisits:
     """Visits: each inward crossing of an entrance line paired with that person's next crossing
-    if it is outward (NaN leave if they are still inside at the end)."""
+    if it is outward (NaN leave if they are still inside at the end).
+
+    Args:
+        roles: Whose crossings count: shoppers by default (staff who step out to the pavement
+            and come back are not visits); None: everyone's.
+    """
     crossings = line_crossings(log, [line for line in store.lines if line.kind == "entrance"])
+    if roles is not None:
+        keep = np.isin(log.persons.role[crossings.person_id], list(roles))
+        crossings = Crossings(*(getattr(crossings, f)[keep] for f in ("line", "person_id", "t_s", "direction")))
     order = np.lexsort((crossings.t_s, crossings.person_id))
     pid, t, inward = crossings.person_id[order], crossings.t_s[order], crossings.direction[order] == "in"
     nxt_same = np.append(pid[1:] == pid[:-1], False)
@@ -137,6 +165,21 @@ def store_visits(log: PeopleLog, store: SimStore) -> StoreVisits:
     idx = np.flatnonzero(inward)
     leave = np.where(nxt_same[idx] & nxt_out[idx], np.append(t[1:], np.nan)[idx], np.nan)
     return StoreVisits(pid[idx], t[idx], leave)
+
+
+def buying_units(log: PeopleLog, store: SimStore) -> Units:
+    """The groups of shoppers that came in through the entrance: each is one buying unit (one
+    member pays), whatever its size, as long as at least one member came in."""
+    visits = store_visits(log, store)
+    if not len(visits.person_id):
+        return Units(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
+    group = log.persons.group_id[visits.person_id]
+    order = np.lexsort((visits.enter_s, group))
+    group, enter, person = group[order], visits.enter_s[order], visits.person_id[order]
+    first = np.append(True, group[1:] != group[:-1])
+    people = np.array([len(np.unique(p)) for p in np.split(person, np.flatnonzero(first)[1:])], dtype=np.int64)
+    by_time = np.argsort(enter[first], kind="stable")
+    return Units(group[first][by_time], enter[first][by_time], people[by_time] if len(people) else people)
 
 
 def _inside(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:

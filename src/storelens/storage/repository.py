@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from storelens.analytics.records import Alert, Direction, FloorPositions, LineCrossing, Visit, ZoneVisit
+from storelens.analytics.staff import STAFF_CAMERA_SUFFIX, staff_camera_id
 from storelens.demographics.records import VisitDemographics
 from storelens.errors import ConfigError, StorageError
 from storelens.storage import schema
@@ -571,7 +572,7 @@ class StoreDatabase:
         ints = [np.array(c, dtype=np.int64) for c in columns[:4]]
         return OccupancySeries(*ints, np.array(columns[4], dtype=np.float64))
 
-    def heatmap(self, start: datetime, end: datetime, camera_id: str | None = None) -> Heatmap:
+    def heatmap(self, start: datetime, end: datetime, camera_id: str | None = None, staff: bool = False) -> Heatmap:
         """Person-seconds and flow per floor cell, summed over the hours that overlap ``[start, end)``.
 
         Args:
@@ -580,6 +581,7 @@ class StoreDatabase:
             camera_id: One camera, or None for the store's visitors: the fused ``"store"`` heat
                 where the range has any (each camera's view of the same visitors is kept too, and
                 must not be added to it), else every camera's summed (floor coordinates are shared).
+            staff: Add the heat of the people taken for staff (`staff_camera_id`), left out by default.
         """
         table = schema.heat
         start = from_us(floor_to(to_us(start), HOUR_US))
@@ -601,7 +603,9 @@ class StoreDatabase:
             .order_by(table.c.cell_ix, table.c.cell_iy)
         )
         if camera_id is not None:
-            query = query.where(table.c.camera_id == camera_id)
+            query = query.where(table.c.camera_id.in_([camera_id, staff_camera_id(camera_id)][: 1 + staff]))
+        elif not staff:
+            query = query.where(table.c.camera_id.not_like(f"%{STAFF_CAMERA_SUFFIX}"))
         rows = self._read(query, "read the heatmap")
         columns = list(zip(*rows)) or [()] * 5
         return Heatmap(
@@ -653,7 +657,7 @@ class StoreDatabase:
         table = schema.visits
         query = sa.select(table).where(*_in_range(table.c.start_us, start, end)).order_by(table.c.start_us, table.c.id)
         return [
-            Visit(r.camera_id, r.track_id, from_us(r.start_us), from_us(r.end_us), bool(r.entered))
+            Visit(r.camera_id, r.track_id, from_us(r.start_us), from_us(r.end_us), bool(r.entered), r.role, r.unit_id)
             for r in self._read(query, "read visits")
         ]
 
@@ -901,6 +905,9 @@ def _visit_rows(visits: Sequence[Visit], run_id: int) -> list[dict]:
             "end_us": to_us(v.end_ts),
             "entered": bool(v.entered),
             "run_id": run_id,
+            # a spool written before visits had a role and unit unpickles without them
+            "role": getattr(v, "role", "visitor"),
+            "unit_id": None if getattr(v, "unit_id", None) is None else int(v.unit_id),
         }
         for v in visits
     ]

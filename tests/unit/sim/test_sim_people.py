@@ -46,6 +46,7 @@ def test_nobody_walks_through_shelves_or_leaves_the_floor(busy_hour: PeopleLog, 
     # Walkable cells are 0.4 m clear; standing jitter and sway take a little of that.
     assert grid.clearance_at(xy).min() >= 0.25
     on_floor = points_in_polygon(xy, store.outline) | points_in_polygon(xy, store.street.polygon)
+    on_floor |= points_in_polygon(xy, store.staff_door.yard)  # staff on a break
     assert on_floor.all()
     for obstacle in store.obstacles:  # all rectangles: inside the bounding box is inside
         lo, hi = obstacle.polygon.min(axis=0), obstacle.polygon.max(axis=0)
@@ -127,7 +128,7 @@ def test_frames_are_the_log_sliced_by_time(busy_hour: PeopleLog):
         log.frame(log.n_frames)
 
 
-def test_staff_are_in_all_along_and_use_till_and_back_room(busy_hour: PeopleLog, store: SimStore):
+def test_staff_are_on_duty_all_along_and_use_till_and_back_room(busy_hour: PeopleLog, store: SimStore):
     staff = busy_hour.persons.with_role("staff")
     rows = np.isin(busy_hour.person_id, staff)
     assert np.bincount(busy_hour.frame_index[rows], minlength=busy_hour.n_frames).min() == len(staff)

@@ -91,7 +91,11 @@ def test_planned_door_passes_are_the_geometric_store_visits(busy_hour: PeopleLog
         if not np.isnan(leave):
             assert leave == pytest.approx(planned[pid][1], abs=0.1)
     crossings = line_crossings(busy_hour, store.lines)
-    assert crossings.count("entrance", "in") == len(visits.person_id)
+    staff = np.isin(crossings.person_id, busy_hour.persons.with_role("staff"))
+    shoppers_in = int(((crossings.line == "entrance") & (crossings.direction == "in") & ~staff).sum())
+    assert shoppers_in == len(visits.person_id)
+    assert staff.sum() >= 2  # the floor staff went out to tidy the pavement board and came back in
+    assert len(store_visits(busy_hour, store, roles=None).person_id) == crossings.count("entrance", "in")
     assert crossings.count("pavement") > crossings.count("entrance", "in")
 
 
@@ -125,6 +129,8 @@ def test_store_occupancy_counts_the_visitors_inside(busy_hour: PeopleLog, store:
     inside = ((visits.enter_s[:, None] < t) & (t < leave[:, None])).sum(axis=0)
     np.testing.assert_array_equal(occ[""], inside)
     everyone = occupancy(busy_hour, store)
-    assert (everyone[""] - occ[""] == store.staff).all()  # staff are inside all along
+    staff = occupancy(busy_hour, store, roles={"staff"})[""]
+    np.testing.assert_array_equal(everyone[""] - occ[""], staff)
+    assert staff.max() == store.staff and staff.min() == store.staff - 1  # one at a time out of the door
     assert everyone["checkout_queue"].max() >= 3
     assert set(everyone) == {""} | {z.name for z in store.zones}
