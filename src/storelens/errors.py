@@ -10,6 +10,7 @@ __all__ = [
     "CalibrationError",
     "StorageError",
     "EvalError",
+    "DeliveryError",
     "first_line",
 ]
 
@@ -46,3 +47,7 @@ class StorageError(StorelensError):
 
 class EvalError(StorelensError):
     """Ground truth or results to score are missing or malformed."""
+
+
+class DeliveryError(StorelensError):
+    """A report cannot be delivered: the mail server is unreachable or refuses it."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +37,7 @@ from storelens.calibrate import camera_mapper
 from storelens.camera_workers import HealthSink, Outbox, StoreSink, Workers, run_in_threads
 from storelens.config import StoreConfig
 from storelens.config.cameras import CameraConfig
+from storelens.config.identity import store_id_of
 from storelens.demographics import VisitDemographics
 from storelens.demographics.models import face_model_files
 from storelens.demographics.observer import DemographicsObserver
@@ -104,11 +104,6 @@ def default_start_time(config: StoreConfig, cameras: Sequence[str] | None = None
         return datetime.now(timezone.utc).replace(microsecond=0)
     mtime = min(Path(str(source)).stat().st_mtime for source in sources)
     return datetime.fromtimestamp(int(mtime), timezone.utc)
-
-
-def store_id_of(config: StoreConfig) -> str:
-    """Stable key of the store: its name, lower-case, non-alphanumerics as '-'."""
-    return re.sub(r"[^a-z0-9]+", "-", config.name.lower()).strip("-") or "store"
 
 
 def open_store_database(config: StoreConfig, url: str | None = None) -> StoreDatabase:

@@ -7,13 +7,11 @@ queries run about once a second however many dashboards are open.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from storelens.analytics.capture import capture_rate
-from storelens.analytics.records import Direction, LineCrossing
 from storelens.api.positions import LivePoint, live_points
 from storelens.api.schemas import (
     AlertOut,
@@ -25,8 +23,9 @@ from storelens.api.schemas import (
     VisitorsOut,
 )
 from storelens.api.timerange import local_midnight
-from storelens.config import LineKind, StoreConfig
+from storelens.config import StoreConfig
 from storelens.geometry.polygons import points_in_polygon
+from storelens.reports.crossings import crossing_totals, passerby_lines
 from storelens.storage import StoredAlert, StoreDatabase
 from storelens.storage.times import from_us, to_us
 
@@ -34,28 +33,6 @@ __all__ = ["NEWEST_ALERTS", "alert_out", "crossing_totals", "live_state", "passe
 
 NEWEST_ALERTS = 5
 """Open alerts pushed with each live update."""
-
-
-def crossing_totals(config: StoreConfig, crossings: Sequence[LineCrossing]) -> tuple[int, int, int]:
-    """Entries, exits and passers-by among ``crossings``.
-
-    Lines count as ``storelens stats`` counts them: passer-by lines by their config kind, every
-    other line as an entrance, so the dashboard and the command line agree.
-    """
-    passerby = passerby_lines(config)
-    entries = exits = passers = 0
-    for c in crossings:
-        if c.line in passerby:
-            passers += 1
-        elif Direction(c.direction) is Direction.IN:
-            entries += 1
-        else:
-            exits += 1
-    return entries, exits, passers
-
-
-def passerby_lines(config: StoreConfig) -> set[str]:
-    return {line.name for line in config.lines if line.kind is LineKind.PASSERBY}
 
 
 def alert_out(stored: StoredAlert, config: StoreConfig) -> AlertOut:

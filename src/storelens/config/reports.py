@@ -97,7 +97,9 @@ class EmailConfig(StorelensModel):
     @classmethod
     def _check_env_name(cls, name: str | None) -> str | None:
         if name is not None and not _ENV_NAME.match(name):
-            raise ValueError(f"{name!r} is not an environment variable name (letters, digits and _, e.g. SMTP_PASSWORD)")
+            raise ValueError(
+                f"{name!r} is not an environment variable name (letters, digits and _, e.g. SMTP_PASSWORD)"
+            )
         return name
 
     @model_validator(mode="after")
