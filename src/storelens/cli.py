@@ -100,6 +100,12 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_source_args(p)
     p.add_argument("-o", "--out", type=Path, default=Path("out"), help="output folder (default ./out)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    p.add_argument(
+        "--privacy",
+        choices=("heads", "silhouette"),
+        default="heads",
+        help="what the annotated video hides: each head (default) or each whole person",
+    )
     p.set_defaults(func=_cmd_track)
 
     p = sub.add_parser("eval", help="score tracking against MOT ground truth")
@@ -549,7 +555,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     elif not args.no_video:
         with _open(args, args.source) as source:
             fps = args.analysis_fps or source.nominal_fps or 10.0
-            paths.append(write_annotated_video(run, source, out / "annotated.mp4", fps))
+            paths.append(write_annotated_video(run, source, out / "annotated.mp4", fps, privacy=args.privacy))
     timing = summary["timing"]
     print(
         f"{summary['tracks']} tracks in {summary['frames']} frames "

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import cv2
 import numpy as np
+import pytest
 
 from storelens.outputs import write_annotated_video
 from storelens.pipeline import StageTimes, TrackingRun
@@ -111,3 +112,33 @@ def test_the_video_hides_a_person_the_detector_missed_in_that_frame(tmp_path):
     for image in written:  # frame 2 included: its neighbours found the person
         assert image[y1:y2, x1:x2].astype(np.float32).std() < 20
         assert image[:40, 250:].astype(np.float32).std() > 40, "the rest of the scene is left alone"
+
+
+@pytest.mark.parametrize(("privacy", "body_hidden"), [("heads", False), ("silhouette", True)])
+def test_track_privacy_flag_chooses_what_the_video_hides(tmp_path, privacy, body_hidden):
+    """`storelens track --privacy silhouette` fills the whole person; the default hides the head only."""
+    import subprocess
+    import sys
+
+    from factories import write_video
+
+    rng = np.random.default_rng(1)
+    x1, y1, x2, y2 = 100, 40, 160, 200
+    images = []
+    for _ in range(4):
+        image = np.full((HEIGHT, WIDTH, 3), 90, np.uint8)
+        image[y1:y2, x1:x2] = rng.integers(0, 256, (y2 - y1, x2 - x1, 3), dtype=np.uint8)  # a textured "person"
+        images.append(image)
+    video = write_video(tmp_path / "clip.avi", images, 10.0)
+    dets = tmp_path / "dets.txt"
+    dets.write_text("".join(f"{i},-1,{x1},{y1},{x2 - x1},{y2 - y1},0.9,-1,-1,-1\n" for i in range(1, 5)))
+    subprocess.run(
+        [sys.executable, "-m", "storelens.cli", "track", str(video), "--detections", str(dets),
+         "--privacy", privacy, "-o", str(tmp_path / "out")],
+        check=True, capture_output=True, text=True,
+    )
+    capture = cv2.VideoCapture(str(tmp_path / "out" / "annotated.mp4"))
+    ok, image = capture.read()
+    assert ok
+    legs = image[150:190, 110:150].astype(np.float32)  # inside the box, well below the head and the label
+    assert (legs.std() < 20) == body_hidden, legs.std()
