@@ -1,8 +1,8 @@
 """Point of sale: till receipts in (CSV export or API), matched to visitors, and conversion out.
 
 >>> from storelens.pos import read_receipts_csv, store_receipts       # doctest: +SKIP
->>> read = read_receipts_csv(path.read_bytes(), config.pos, config.tz)
->>> store_receipts(db, "corner-shop", read.receipts)                   # new / unchanged / updated
+>>> read = read_receipts_csv(path.read_bytes(), config.pos, config.tz)  # doctest: +SKIP
+>>> store_receipts(db, "corner-shop", read.receipts)  # new / unchanged / updated  # doctest: +SKIP
 """
 
 from storelens.pos.csv_import import PosFileError, ReadReceipts, RowProblem, read_receipts_csv
