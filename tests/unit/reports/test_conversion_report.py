@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storelens.analytics import Direction, LineCrossing, ZoneVisit
+from storelens.analytics import Direction, LineCrossing, Visit, ZoneVisit
 from storelens.config import StoreConfig
 from storelens.pos import Receipt, ReceiptLine, store_receipts
 from storelens.reports.conversion import conversion_report
@@ -108,7 +108,7 @@ def test_store_and_zone_conversion_of_a_day(filled):
     assert (snacks.zone, snacks.units, snacks.buyers, snacks.conversion) == ("snacks", 2, 1, 0.5)
     assert snacks.category_sales == pytest.approx(3.5)  # 4.5 + 2.0 - 3.0 (the return)
     assert (drinks.units, drinks.buyers, drinks.conversion, drinks.category_sales) == (1, 0, 0.0, 6.0)
-    assert report.units_basis == "visitors" and report.previous is None and report.comparison is None
+    assert cur.people == 5 and report.previous is None and report.comparison is None
 
 
 def test_days_and_a_comparison_with_the_day_before(filled):
@@ -123,7 +123,7 @@ def test_days_and_a_comparison_with_the_day_before(filled):
     data = json.loads(json.dumps(report.to_dict()))
     assert data["current"]["start"] == "2026-03-04T00:00:00+00:00" and data["previous"]["totals"]["units"] == 10
     text = "\n".join(report.text_lines())
-    assert "conversion: 60.0% (3 receipts / 5 buying units, counted as visitors; 95%" in text
+    assert "conversion: 60.0% (3 receipts / 5 buying units of 5 visitors; 95%" in text
     assert "receipts matched to a payer at the till: 2 of 4" in text
     assert "zone conversion snacks: 50.0% (1 of 2 units who stayed bought snacks;" in text
 
@@ -135,3 +135,32 @@ def test_weeks_start_on_monday_in_the_stores_time_zone(filled):
     starts = [s for s, _ in report.current.buckets]
     assert starts == [datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC)]
     assert [(f.units, f.receipts) for _, f in report.current.buckets] == [(15, 5), (0, 0)]
+
+
+def test_a_group_is_one_unit_and_buys_for_every_zone_its_members_stayed_in(tmp_path):
+    """Two who came in together (one unit): one stays at drinks, the other at snacks and pays for both."""
+    config = shop(tmp_path)
+    with open_store_database(config) as db:
+        db.add_line_crossings([came_in(1, at(10, 0)), came_in(2, at(10, 0, 1)), came_in(3, at(10, 30))])
+        db.add_visits(
+            [
+                Visit("door", 1, at(10, 0), at(10, 20), True, unit_id=1),
+                Visit("door", 2, at(10, 0, 1), at(10, 20), True, unit_id=1),
+                Visit("door", 3, at(10, 30), at(10, 50), True, unit_id=3),
+            ]
+        )
+        db.add_zone_visits(
+            [
+                stay("drinks", 1, at(10, 2), 60),
+                stay("snacks", 2, at(10, 3), 60),
+                stay("till", 2, at(10, 10), 62),
+                stay("drinks", 3, at(10, 35), 60),
+            ]
+        )
+        store_receipts(db, "corner-shop", [receipt("R1", at(10, 11), ("drinks", 3.0), ("snacks", 1.0))])
+        report = conversion_report(config, db, at(10, 0), at(11, 0))
+    cur = report.current
+    assert (cur.people, cur.totals.units, cur.totals.receipts, cur.totals.conversion) == (3, 2, 1, 0.5)
+    snacks, drinks = cur.zones
+    assert (snacks.units, snacks.buyers) == (1, 1)
+    assert (drinks.units, drinks.buyers, drinks.conversion) == (2, 1, 0.5)  # the group bought drinks, 3 did not
