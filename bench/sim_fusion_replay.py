@@ -14,11 +14,16 @@ nearest to (within 1 m; observations of nobody keep ids of their own): fusion th
 perfect camera tracks, which tells what identities fusion itself loses.
 
 A variant is ``base`` (the simulated store's own `Scenario.fusion_config` and zones) or
-``key=value`` changes joined by ``+``: any `FusionConfig` field, or ``inertia`` (the inertia
-of the zones whose dwell is scored). Scores are those of `storelens eval-sim`, except that
-occupancy is counted from every fused position rather than the stored (downsampled) ones; the
-identity columns (stored ids per true person, continuity, store IDF1) come from `SimScore.visitors`,
-the zone columns are the range over the scored zones of the signed stay-count and median-dwell errors.
+``key=value`` changes joined by ``+``: any numeric `FusionConfig` field, ``inertia`` (the inertia
+of the zones whose dwell is scored), or a numeric field of the staff rule (`StaffRule`:
+``uniform_match``, ``hue_window``, ``saturation_window``, ``staff_zone_s``, ``uniform_min_s``) or of
+the unit rule (`UnitRule`: ``enter_gap_s``, ``together_m``, ``together_share``, ``decide_after_s``).
+Scores are those of `storelens eval-sim`, except that occupancy is counted from every fused
+position rather than the stored (downsampled) ones; the identity columns (stored ids per true
+person, continuity, store IDF1) come from `SimScore.visitors`, the zone columns are the range over
+the scored zones of the signed stay-count and median-dwell errors.
+``--people`` prints the staff and unit columns of `SimScore.people` instead of the line, dwell,
+identity and zone ones.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from storelens.analytics import AnalyticsEvents, StoreAnalytics
+from storelens.analytics.staff import StaffRule
+from storelens.analytics.units import UnitRule
 from storelens.calibrate import camera_mapper
 from storelens.eval.sim_score import SimScore, StoredRecords, score_simulation
 from storelens.fusion import STORE_CAMERA_ID, CameraObservations, FusionConfig, StoreFusion, observations_from_tracks
@@ -47,6 +54,8 @@ OUT = Path(__file__).resolve().parent / "out"
 NOBODY = 10_000_000
 """With --oracle, observations of nobody keep their camera's track id plus this (no person's id)."""
 _NUMERIC_FIELDS = {f.name for f in dataclasses.fields(FusionConfig) if f.type in ("int", "float", "bool")}
+_STAFF_FIELDS = {f.name for f in dataclasses.fields(StaffRule) if f.type == "float"}
+_UNIT_FIELDS = {f.name for f in dataclasses.fields(UnitRule) if f.type == "float"}
 
 
 def record(scenario: Scenario) -> list[CameraObservations]:
@@ -95,11 +104,18 @@ def replay(scenario: Scenario, observations: list[CameraObservations], variant: 
         if key == "inertia":
             scored = [dataclasses.replace(z, inertia_s=float(value)) if z.min_dwell_s > 0 else z for z in spec.zones]
             spec = dataclasses.replace(spec, zones=tuple(scored))
+        elif key in _STAFF_FIELDS:
+            spec = dataclasses.replace(spec, staff=dataclasses.replace(spec.staff, **{key: float(value)}))
+        elif key in _UNIT_FIELDS:
+            spec = dataclasses.replace(spec, units=dataclasses.replace(spec.units, **{key: float(value)}))
         elif key in _NUMERIC_FIELDS:
             kind = type(getattr(fusion, key))
             fusion = dataclasses.replace(fusion, **{key: kind(float(value)) if kind is not bool else value == "1"})
         else:
-            raise SystemExit(f"variant {variant!r}: {key!r} is neither a numeric FusionConfig field nor 'inertia'")
+            raise SystemExit(
+                f"variant {variant!r}: {key!r} is not a numeric field of FusionConfig, StaffRule or UnitRule, "
+                "nor 'inertia'"
+            )
     fuser = StoreFusion(fusion, list(scenario.config.cameras), scenario.coverage_m())
     analytics = StoreAnalytics(spec, STORE_CAMERA_ID)
     events, frames = AnalyticsEvents(), []
@@ -107,7 +123,7 @@ def replay(scenario: Scenario, observations: list[CameraObservations], variant: 
     def take(fused: list) -> None:
         for frame in fused:
             positions = frame.to_floor_positions()
-            events.extend(analytics.update(positions))
+            events.extend(analytics.update(positions, frame.appearance))
             frames.append(positions)
 
     for obs in sorted(observations, key=lambda o: o.ts):
@@ -134,6 +150,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--start", type=datetime.fromisoformat, default=datetime(2026, 11, 27, 18, 0))
     parser.add_argument("--oracle", action="store_true", help="perfect camera tracks (see above)")
+    parser.add_argument("--people", action="store_true", help="staff and buying unit columns (see above)")
     args = parser.parse_args()
     start = args.start if args.start.tzinfo else args.start.replace(tzinfo=timezone.utc)
     name = f"replay_{args.cameras}cam_{args.hours:g}h_seed{args.seed}_{start:%Y%m%dT%H%M}"
@@ -151,6 +168,14 @@ def main() -> int:
     if args.oracle:
         observations = oracle(scenario, observations)
     print(f"{start:%a %Y-%m-%d %H:%M} UTC, {args.hours:g} h, seed {args.seed}, {args.cameras} cameras")
+    if args.people:
+        print(
+            "variant | visitors in (staff left out / with staff) | out | staff recognised | shopper-seconds as staff"
+            " | shoppers as staff | staff on floor (true) | buying units"
+        )
+        for variant in args.variants:
+            print(f"{variant} | {_people(replay(scenario, observations, variant))}")
+        return 0
     print(
         "variant | entrance in | entrance out | pavement in / out | dwell error | occupancy p95 / max"
         " | ids/person | continuity | IDF1 (IDP/IDR) | zone stays err | zone median dwell err"
@@ -166,6 +191,19 @@ def main() -> int:
             f"{s.occupancy_abs_error_p95:.0f} / {s.occupancy_abs_error_max:.0f} | {_visitors(s)} | {_zones(s)}"
         )
     return 0
+
+
+def _people(s: SimScore) -> str:
+    """Staff and unit columns (see `storelens.eval.sim_people`)."""
+    p = s.people
+    if p is None:
+        return "n/a"
+    return (
+        f"{p.entries}/{p.true_entries} ({p.entries_error:+.1%}) / {p.entries_with_staff} | "
+        f"{p.exits}/{p.true_exits} ({p.exits_error:+.1%}) | {p.staff_recognised:.1%} | "
+        f"{p.shopper_s_as_staff:.2%} | {p.shoppers_as_staff:.2%} | {p.staff_on_floor:.2f} ({p.true_staff_on_floor:.2f})"
+        f" | {p.units}/{p.true_units} ({p.units_error:+.1%})"
+    )
 
 
 def _visitors(s: SimScore) -> str:

@@ -157,16 +157,30 @@ def uniform_share(
 
 
 def learned_uniform(upper: np.ndarray, rule: StaffRule) -> UniformColour | None:
-    """The coloured uniform that the staff's mean upper-body histogram holds (None if none holds
-    ``rule.uniform_match`` of it): the window, over every hue and coloured saturation, with most mass."""
+    """The coloured uniform that the staff's mean upper-body histogram holds, or None if no window
+    of coloured bins (saturation from `MIN_UNIFORM_SATURATION`) holds ``rule.uniform_match`` of it.
+
+    The window with most coloured mass is found over every hue and saturation, and the colour put
+    at the mass-weighted centre of the bins inside it.
+    """
+    coloured = np.asarray(upper, dtype=np.float64).reshape(HUE_BINS, SAT_BINS).copy()
+    coloured[:, : int(MIN_UNIFORM_SATURATION)] = 0.0
+    coloured = coloured.reshape(-1)
     best, best_share = None, 0.0
     for hue in np.arange(HUE_BINS) + 0.5:
         for sat in np.arange(MIN_UNIFORM_SATURATION, SAT_BINS) + 0.5:
             colour = UniformColour(float(hue), float(sat))
-            share = uniform_share(upper, colour, rule.hue_window, rule.saturation_window)
+            share = uniform_share(coloured, colour, rule.hue_window, rule.saturation_window)
             if share > best_share:
                 best, best_share = colour, share
-    return best if best_share >= rule.uniform_match else None
+    if best is None or best_share < rule.uniform_match:
+        return None
+    mass = np.where(_windows(best, rule.hue_window, rule.saturation_window), coloured, 0.0).reshape(HUE_BINS, SAT_BINS)
+    angle = 2 * np.pi * (np.arange(HUE_BINS) + 0.5) / HUE_BINS
+    per_hue = mass.sum(axis=1)
+    hue = np.arctan2(per_hue @ np.sin(angle), per_hue @ np.cos(angle)) % (2 * np.pi) * HUE_BINS / (2 * np.pi)
+    sat = mass.sum(axis=0) @ (np.arange(SAT_BINS) + 0.5) / mass.sum()
+    return UniformColour(round(float(hue), 2), round(float(sat), 2))
 
 
 def is_staff(evidence: StaffEvidence, rule: StaffRule, learned: UniformColour | None = None) -> bool:

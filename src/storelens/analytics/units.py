@@ -95,6 +95,7 @@ class _Pair:
 class _Entrant:
     ts: datetime
     live: bool = True
+    answered: bool = False  # its settled unit was handed out
 
 
 class UnitTracker:
@@ -177,10 +178,10 @@ class UnitTracker:
         if (now - newest).total_seconds() <= self.rule.enter_gap_s:
             return None
         unit = min(members)
+        self._entrants[track_id].answered = True
         if not any(self._entrants[m].live for m in members):
             for m in members:
-                del self._entrants[m]
-                if m != track_id:
+                if not self._entrants.pop(m).answered:
                     self._settled[m] = unit
             self._pairs = [p for p in self._pairs if p.a not in members and p.b not in members]
         return unit

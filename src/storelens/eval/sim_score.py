@@ -17,6 +17,8 @@ three zone stays and three short dwells, never only as the fragment that pairs b
   minute of the stored occupancy history (the visits that entered, as the dashboard shows it),
   against the truth.
 * Visitors: ids per person, continuity, store IDF1 and paths (`storelens.eval.sim_visitors`).
+* People: visitor counts with staff left out, staff recognition, staff on the floor and buying
+  units (`storelens.eval.sim_people`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from storelens.analytics.records import LineCrossing, Visit, ZoneVisit
+from storelens.analytics.staff import staff_camera_id
+from storelens.eval.sim_people import PeopleScore, score_people
 from storelens.eval.sim_visitors import VisitorScore, score_visitors
 from storelens.fusion import STORE_CAMERA_ID
 from storelens.geometry.polygons import points_in_polygon
@@ -59,7 +63,8 @@ MIN_VISIT_OVERLAP = 0.3
 
 @dataclass(frozen=True, slots=True)
 class StoredRecords:
-    """What a run stored for the fused store (camera ``store``): the records that are scored."""
+    """What a run stored for the fused store (camera ``store``; positions of the people taken for
+    staff under ``store.staff``): the records that are scored."""
 
     crossings: Sequence[LineCrossing]
     zone_visits: Sequence[ZoneVisit]
@@ -68,12 +73,16 @@ class StoredRecords:
 
     @classmethod
     def read(cls, db: StoreDatabase, start: datetime, end: datetime) -> StoredRecords:
-        """Every record of camera ``store`` in ``[start, end)``."""
+        """Every record of camera ``store`` (and ``store.staff``) in ``[start, end)``."""
+        points = db.positions(start, end)
+        mine = np.isin(points.camera_id, [STORE_CAMERA_ID, staff_camera_id(STORE_CAMERA_ID)])
         return cls(
             crossings=[c for c in db.line_crossings(start, end) if c.camera_id == STORE_CAMERA_ID],
             zone_visits=[v for v in db.zone_visits(start, end) if v.camera_id == STORE_CAMERA_ID],
             visits=[v for v in db.visits(start, end) if v.camera_id == STORE_CAMERA_ID],
-            positions=db.positions(start, end, camera_id=STORE_CAMERA_ID),
+            positions=TrackPoints(
+                points.camera_id[mine], points.track_id[mine], points.ts_us[mine], points.floor_xy_m[mine]
+            ),
         )
 
 
@@ -144,6 +153,7 @@ class SimScore:
     occupancy_minute_stored_max: int = 0
     visitors_truth: int = 0
     visitors: VisitorScore | None = None
+    people: PeopleScore | None = None
 
     def line(self, name: str, direction: str) -> LineScore:
         return next(s for s in self.lines if s.line == name and s.direction == direction)
@@ -197,6 +207,8 @@ class SimScore:
                 f"paths: {v.path_exact:.1%} of {v.paths_scored} shoppers' zone sequences exact, "
                 f"mean edit distance {v.path_mean_edit:.2f}"
             )
+        if self.people is not None:
+            rows.append(self.people.text())
         rows.append(f"median dwell error over all paired stays: {self.dwell_median_rel_error:.1%}")
         rows.append(
             f"store occupancy error per second: p95 {self.occupancy_abs_error_p95:.1f}, "
@@ -253,6 +265,7 @@ def score_simulation(
         occupancy_minute_stored_max=minute_stored_max,
         visitors_truth=visitors,
         visitors=score_visitors(store, log, stored.positions, stored.zone_visits, end_s),
+        people=score_people(store, log, stored.crossings, stored.visits, stored.positions, end_s),
     )
 
 

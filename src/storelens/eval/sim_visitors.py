@@ -30,7 +30,15 @@ from storelens.sim.layout import SimStore
 from storelens.sim.people_log import PeopleLog
 from storelens.storage.models import TrackPoints
 
-__all__ = ["CONTINUITY_COVER", "MATCH_DISTANCE_M", "VisitorScore", "edit_distance", "score_visitors"]
+__all__ = [
+    "CONTINUITY_COVER",
+    "MATCH_DISTANCE_M",
+    "MatchedSeconds",
+    "VisitorScore",
+    "edit_distance",
+    "match_seconds",
+    "score_visitors",
+]
 
 MATCH_DISTANCE_M = 1.0
 """A stored position is the same person as a true one at most this far away at the same second."""
@@ -72,6 +80,28 @@ class _Samples:
     xy: np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class MatchedSeconds:
+    """Which stored id each true person was, second by second, inside the store outline.
+
+    Attributes:
+        seconds: {true person: whole seconds inside the outline}.
+        pairs: {(true person, stored id): seconds the two were matched}.
+    """
+
+    seconds: dict[int, int]
+    pairs: dict[tuple[int, int], int]
+
+
+def match_seconds(store: SimStore, log: PeopleLog, positions: TrackPoints, end_s: float) -> MatchedSeconds:
+    """Match stored ids to true people at every whole second inside the outline (see `_pair_counts`)."""
+    outline = np.asarray(store.outline, dtype=np.float64)
+    gt = _true_samples(log, outline, end_s)
+    pred = _stored_samples(positions, log, outline, end_s)
+    seconds = {int(p): int(n) for p, n in zip(*np.unique(gt.ident, return_counts=True))}
+    return MatchedSeconds(seconds, _pair_counts(gt, pred))
+
+
 def score_visitors(
     store: SimStore,
     log: PeopleLog,
@@ -84,7 +114,7 @@ def score_visitors(
     gt = _true_samples(log, outline, end_s)
     pred = _stored_samples(positions, log, outline, end_s)
     ids = score_tracks(gt.second, gt.ident, pred.second, pred.ident, _distance(gt, pred), MATCH_DISTANCE_M)
-    cover, best = _cover(gt, pred)
+    cover, best = _cover(gt, _pair_counts(gt, pred))
     shoppers = np.intersect1d(log.persons.with_role("shopper"), np.unique(gt.ident))
     shopper_cover = np.array([cover.get(int(p), 0.0) for p in shoppers])
     edits = _path_edits(store, log, zone_visits, shoppers, best, end_s)
@@ -152,8 +182,8 @@ def _distance(gt: _Samples, pred: _Samples):
     return cost
 
 
-def _cover(gt: _Samples, pred: _Samples) -> tuple[dict[int, float], dict[int, int]]:
-    """Per true person: the share of their seconds matched to their most-matched stored id, and that id.
+def _pair_counts(gt: _Samples, pred: _Samples) -> dict[tuple[int, int], int]:
+    """Seconds each (true person, stored id) pair was matched.
 
     Matching is one to one within each second, at most ``MATCH_DISTANCE_M`` apart, and keeps last
     second's pairs that are still within reach before pairing the rest nearest first (as CLEAR-MOT
@@ -179,6 +209,11 @@ def _cover(gt: _Samples, pred: _Samples) -> tuple[dict[int, float], dict[int, in
             if d[i, j] <= MATCH_DISTANCE_M:
                 last[people[i]] = stored[j]
                 counts[people[i], stored[j]] = counts.get((people[i], stored[j]), 0) + 1
+    return counts
+
+
+def _cover(gt: _Samples, counts: dict[tuple[int, int], int]) -> tuple[dict[int, float], dict[int, int]]:
+    """Per true person: the share of their seconds matched to their most-matched stored id, and that id."""
     seconds_of = dict(zip(*np.unique(gt.ident, return_counts=True)))
     cover: dict[int, float] = {int(p): 0.0 for p in seconds_of}
     best: dict[int, int] = {}

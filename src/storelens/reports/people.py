@@ -15,7 +15,7 @@ and conversion agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,10 +87,13 @@ def split_staff(crossings: Sequence[LabelledCrossing]) -> tuple[list[LabelledCro
     return [c for c in crossings if c.label is None or c.label.role != Role.STAFF], staff
 
 
-def entries_of(config: StoreConfig, crossings: Sequence[LabelledCrossing]) -> list[LabelledCrossing]:
+def entries_of(crossings: Sequence[LabelledCrossing], passerby: Collection[str]) -> list[LabelledCrossing]:
     """The inward crossings of entrance lines (every line that is not a passer-by line)."""
-    passerby = {line.name for line in config.lines if line.kind is LineKind.PASSERBY}
     return [c for c in crossings if c.crossing.line not in passerby and c.crossing.direction is Direction.IN]
+
+
+def passerby_lines(config: StoreConfig) -> set[str]:
+    return {line.name for line in config.lines if line.kind is LineKind.PASSERBY}
 
 
 def units_of(entries: Sequence[LabelledCrossing], enter_gap_s: float) -> BuyingUnits:
@@ -139,7 +142,7 @@ def buying_units(db: StoreDatabase, config: StoreConfig, start: datetime, end: d
     """The store's visitors who came in during ``[start, end)``, as people and buying units (staff
     left out): what conversion divides receipts by."""
     visitors, _ = split_staff(labelled_crossings(db.engine, start, end))
-    return units_of(entries_of(config, visitors), config.units.enter_gap_s)
+    return units_of(entries_of(visitors, passerby_lines(config)), config.units.enter_gap_s)
 
 
 def staff_visits(db: StoreDatabase, start: datetime, end: datetime) -> list[tuple[int, int]]:
@@ -199,7 +202,7 @@ def staffing(db: StoreDatabase, config: StoreConfig, starts: Sequence[datetime],
         return []
     present = staff_on_floor(staff_visits(db, starts[0], end), starts, end)
     visitors, _ = split_staff(labelled_crossings(db.engine, starts[0], end))
-    entries = entries_of(config, visitors)
+    entries = entries_of(visitors, passerby_lines(config))
     units = units_of(entries, config.units.enter_gap_s).per_bucket(starts)
     people = per_bucket([e.crossing.ts for e in entries], starts)
     return [
