@@ -132,6 +132,8 @@ def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
             inertia_s=z.inertia_s,
             min_dwell_s=z.min_dwell_s,
             alert_distance_m=z.alert_distance_m,
+            open_till_at=z.open_till_at,
+            open_till_after_s=z.open_till_after_s,
         )
         for z in config.zones
     )

@@ -21,6 +21,7 @@ import numpy as np
 
 from storelens.analytics.alerts import ZoneAlerts
 from storelens.analytics.lines import LineCounter, LineSpec
+from storelens.analytics.queue import QueueAlerts
 from storelens.analytics.records import (
     Alert,
     Direction,
@@ -102,6 +103,7 @@ class StoreAnalytics:
         self._entrances = {line.name for line in spec.lines if line.kind == "entrance"}
         self._zones = ZoneTracker(list(spec.zones), camera_id)
         self._alerts = ZoneAlerts(list(spec.zones), camera_id)
+        self._queues = QueueAlerts(list(spec.zones), camera_id)
         self._store = None if spec.store_polygon_m is None else np.asarray(spec.store_polygon_m, dtype=np.float64)
         self._seen: dict[int, _Seen] = {}
         self._store_inside: set[int] = set()
@@ -131,6 +133,7 @@ class StoreAnalytics:
             out.crossings += counter.update(positions)
         out.zone_visits += self._hold_stays(self._zones.update(positions))
         out.alerts += self._alerts.update(positions, self._zones)
+        out.alerts += self._queues.update(ts, self._zones.occupancy())
         if self._store is not None and len(positions):
             inside = points_in_polygon(positions.floor_xy_m, self._store)
             on_floor = positions.track_id[inside].tolist()

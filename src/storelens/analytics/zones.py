@@ -31,6 +31,9 @@ class ZoneSpec:
         min_dwell_s: Visits shorter than this are not reported (passing through).
         alert_distance_m: Restricted zones: coming this close raises an approach alert; 0
             alerts on entry only.
+        open_till_at: Checkout queues: this many people for ``open_till_after_s`` raise an
+            "open a till" alert; 0 never.
+        open_till_after_s: See ``open_till_at``.
     """
 
     name: str
@@ -39,6 +42,8 @@ class ZoneSpec:
     inertia_s: float = 1.0
     min_dwell_s: float = 0.0
     alert_distance_m: float = 0.0
+    open_till_at: int = 0
+    open_till_after_s: float = 60.0
 
 
 @dataclass(slots=True)

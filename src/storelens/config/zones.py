@@ -78,6 +78,24 @@ class ZoneConfig(StorelensModel):
         ),
     )
 
+    open_till_at: int = Field(
+        0,
+        ge=0,
+        title="Open a till at",
+        description=(
+            "Checkout queue zones only: a queue of this many people or more for open_till_after_s raises an "
+            "\"open a till\" alert, once until the queue is shorter again; 0 never alerts"
+        ),
+    )
+    open_till_after_s: float = Field(
+        60.0,
+        gt=0,
+        title="Open a till after",
+        description=(
+            "Seconds the queue must stay at open_till_at or longer before the alert, and shorter before it re-arms"
+        ),
+    )
+
     @field_validator("polygon")
     @classmethod
     def _check_polygon(cls, polygon: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -92,5 +110,14 @@ class ZoneConfig(StorelensModel):
             raise ValueError(
                 f"alert_distance_m applies to restricted zones only, and this zone's kind is {self.kind.value}: "
                 "remove it, or set kind: restricted"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_open_till(self) -> Self:
+        if self.open_till_at > 0 and self.kind is not ZoneKind.CHECKOUT_QUEUE:
+            raise ValueError(
+                f"open_till_at applies to checkout_queue zones only, and this zone's kind is {self.kind.value}: "
+                "remove it, or set kind: checkout_queue"
             )
         return self
