@@ -12,6 +12,7 @@ from storelens.analytics import Direction, zone_paths
 from storelens.analytics.capture import capture_rate
 from storelens.config import StoreConfig
 from storelens.demographics import AGE_BANDS
+from storelens.reports.conversion import ConversionReport, conversion_report
 from storelens.reports.heatmap import heatmap_report
 from storelens.storage import STORE_CAMERA_ID, StoreDatabase, ZoneStats
 
@@ -47,6 +48,8 @@ class StoreStats:
         alerts: Alerts raised in the range, {zone: {kind: count}}.
         demographics: Visits with an age and gender estimate (cameras with demographics on),
             {age band: {gender: count}}.
+        conversion: Receipts against buying units, per zone (`storelens.reports.conversion`), per
+            hour for a range of up to two days, per day beyond.
     """
 
     start: datetime
@@ -67,10 +70,12 @@ class StoreStats:
     hourly: list[tuple[str, str, str, int]] = field(default_factory=list)
     alerts: dict[str, dict[str, int]] = field(default_factory=dict)
     demographics: dict[str, dict[str, int]] = field(default_factory=dict)
+    conversion: ConversionReport | None = None
 
     def to_dict(self) -> dict[str, object]:
         out = asdict(self)
         out["start"], out["end"] = (self._local(t).isoformat() for t in (self.start, self.end))
+        out["conversion"] = None if self.conversion is None else self.conversion.to_dict()
         return out
 
     def _local(self, t: datetime) -> datetime:
@@ -110,6 +115,8 @@ class StoreStats:
             lines.append(f"visits with an age and gender estimate: {total}")
         for band, genders in self.demographics.items():
             lines.append(f"age {band}: " + ", ".join(f"{n} {gender}" for gender, n in sorted(genders.items())))
+        if self.conversion is not None:
+            lines.extend(self.conversion.text_lines())
         lines.extend(self._hourly_text(start.date() != (end - timedelta(microseconds=1)).date()))
         return "\n".join(lines)
 
@@ -170,4 +177,5 @@ def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: da
     for stored in db.alerts(start, end):
         kinds = stats.alerts.setdefault(stored.alert.zone, {})
         kinds[stored.alert.kind] = kinds.get(stored.alert.kind, 0) + 1
+    stats.conversion = conversion_report(config, db, start, end, "hour" if end - start <= timedelta(days=2) else "day")
     return stats

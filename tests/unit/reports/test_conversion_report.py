@@ -164,3 +164,16 @@ def test_a_group_is_one_unit_and_buys_for_every_zone_its_members_stayed_in(tmp_p
     snacks, drinks = cur.zones
     assert (snacks.units, snacks.buyers) == (1, 1)
     assert (drinks.units, drinks.buyers, drinks.conversion) == (2, 1, 0.5)  # the group bought drinks, 3 did not
+
+
+def test_stats_has_a_conversion_section_in_text_and_json(filled):
+    from storelens.reports import store_stats
+
+    with open_store_database(filled) as db:
+        stats = store_stats(filled, db, at(10, 0), at(12, 0))
+    text = stats.to_text().splitlines()
+    assert "conversion: 60.0% (3 receipts / 5 buying units of 5 visitors; 95% 23.1%-88.2%, Wilson)" in text
+    assert "average ticket 4.50, sales 10.50 (1 returns), sales per unit 2.10" in text
+    assert any(line.startswith("zone conversion snacks: 50.0% (1 of 2 units who stayed bought snacks") for line in text)
+    data = json.loads(json.dumps(stats.to_dict()))
+    assert data["conversion"]["bucket"] == "hour" and data["conversion"]["current"]["totals"]["receipts"] == 3
