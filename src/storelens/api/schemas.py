@@ -161,8 +161,12 @@ class OccupancyOut(BaseModel):
 
 
 class VisitorsOut(BaseModel):
-    entries: int
+    entries: int = Field(description="People who came in today (staff left out)")
     exits: int
+    units: int = Field(0, description="Buying units among today's entries (groups once)")
+    provisional_units: int = Field(
+        0, description="Units among them still provisional: their visitors are inside, grouped by the entry gap"
+    )
     last_week_entries: int | None = Field(
         description="Same weekday last week, up to the same time of day; null: nothing was recorded then"
     )
@@ -225,10 +229,22 @@ class LiveOut(BaseModel):
 
 class TrafficBucket(BaseModel):
     start: datetime
-    entries: int
+    entries: int = Field(description="People who came in (staff left out)")
     exits: int
     passers_by: int
     capture_rate: float | None
+    units: int = Field(
+        0,
+        description=(
+            "Buying units that came in: people who came in together and stayed together count once "
+            "(units of visitors still inside are provisional, grouped by the entry gap)"
+        ),
+    )
+    staff_hours: float = Field(0.0, description="Staff-hours on the floor (visits recognised as staff)")
+    staff_on_duty: float = Field(0.0, description="Mean staff on the floor over the minutes any was")
+    visitors_per_staff: float | None = Field(
+        None, description="Entries per member of staff on duty; null without staff"
+    )
 
 
 class PeakGrid(BaseModel):

@@ -26,7 +26,9 @@ from storelens.api.timerange import local_midnight
 from storelens.config import StoreConfig
 from storelens.geometry.polygons import points_in_polygon
 from storelens.reports.crossings import crossing_totals, passerby_lines
+from storelens.reports.people import entries_of, split_staff, units_of, visitor_crossings
 from storelens.storage import StoredAlert, StoreDatabase
+from storelens.storage.labels import labelled_crossings
 from storelens.storage.times import from_us, to_us
 
 __all__ = ["NEWEST_ALERTS", "alert_out", "crossing_totals", "live_state", "passerby_lines"]
@@ -75,11 +77,14 @@ def live_state(config: StoreConfig, db: StoreDatabase, siren_on: bool, now: date
     week_ago = today - timedelta(days=7)
     # Last week up to the same local time of day (not now - 7 x 24 h, which a DST change shifts).
     same_time = datetime.combine(week_ago, now.astimezone(tz).time(), tzinfo=tz)
-    today = db.line_crossings(day_start, day_end)  # one read: the counts and the capture rate
+    # one read: the counts, the units and the capture rate, staff left out of all
+    visitors, _ = split_staff(labelled_crossings(db.engine, day_start, day_end))
+    today = [c.crossing for c in visitors]
     entries, exits, passers = crossing_totals(config, today)
+    units = units_of(entries_of(visitors, passerby_lines(config)), config.units.enter_gap_s)
     old_start = local_midnight(week_ago, tz)
     old_entries, old_exits, old_passers = (
-        crossing_totals(config, db.line_crossings(old_start, same_time))
+        crossing_totals(config, visitor_crossings(db, old_start, same_time))
         if db.recorded(old_start, same_time)
         else (None, None, None)  # "+28 vs 0" against a day nobody counted would be a lie
     )
@@ -89,7 +94,14 @@ def live_state(config: StoreConfig, db: StoreDatabase, siren_on: bool, now: date
         day_start=day_start.astimezone(tz),
         day_end=day_end.astimezone(tz),
         occupancy=_occupancy(config, points),
-        visitors=VisitorsOut(entries=entries, exits=exits, last_week_entries=old_entries, last_week_exits=old_exits),
+        visitors=VisitorsOut(
+            entries=entries,
+            exits=exits,
+            units=units.units,
+            provisional_units=units.provisional,
+            last_week_entries=old_entries,
+            last_week_exits=old_exits,
+        ),
         passers_by=passers,
         last_week_passers_by=old_passers,
         capture_rate=capture_rate(today, passerby_lines(config)),

@@ -1,9 +1,12 @@
 """Visitors and passers-by per local hour or day, capture rate, and the weekday x hour peak grid.
 
-Crossings are read once (the capture rate counts people, so it needs each crossing's track) and
-placed in local buckets here; the weekday x hour grid takes each crossing's UTC quarter hour to
-the local clock: every time zone's offset is a whole number of quarter hours, so each quarter
-falls in exactly one local hour, also in zones like Asia/Kolkata (+05:30) and across DST changes.
+Crossings are read once (the capture rate counts people, so it needs each crossing's track), with
+the role and unit of their visit: staff are left out of every count, entries are also counted
+as buying units, and staff visits give the staff on duty and visitors per staff member
+(`storelens.reports.people`). They are placed in local buckets here; the weekday x hour grid
+takes each crossing's UTC quarter hour to the local clock: every time zone's offset is a whole
+number of quarter hours, so each quarter falls in exactly one local hour, also in zones like
+Asia/Kolkata (+05:30) and across DST changes.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from storelens.analytics.capture import capture_rate
@@ -20,8 +22,8 @@ from storelens.analytics.records import Direction, LineCrossing
 from storelens.api.schemas import PeakGrid, TrafficBucket, TrafficOut
 from storelens.api.timerange import TimeRange
 from storelens.config import WEEKDAYS, LineKind, StoreConfig
-from storelens.storage import schema
-from storelens.storage.engine import storage_errors
+from storelens.reports.people import StaffPresence, entries_of, split_staff, staff_presence, staff_visits, units_of
+from storelens.storage.labels import labelled_crossings
 from storelens.storage.times import MINUTE_US, from_us, to_us
 
 __all__ = ["BUCKETS", "MAX_HOURLY_DAYS", "QUARTER_US", "bucket_starts", "traffic"]
@@ -45,20 +47,20 @@ def bucket_starts(r: TimeRange, bucket: str) -> list[datetime]:
     return local_bucket_starts(r.start, r.end, r.tz, bucket)
 
 
-def _crossings(engine: Engine, r: TimeRange) -> list[LineCrossing]:
-    """Every crossing in ``r``: the capture rate counts people, not crossings."""
-    t = schema.line_crossings
-    query = sa.select(t.c.line, t.c.camera_id, t.c.track_id, t.c.ts_us, t.c.direction).where(
-        t.c.ts_us >= to_us(r.start), t.c.ts_us < to_us(r.end)
-    )
-    with storage_errors(engine.url, "read line crossings"), engine.connect() as conn:
-        return [LineCrossing(line, cam, tid, from_us(ts), d) for line, cam, tid, ts, d in conn.execute(query)]
-
-
-def _bucket(start: datetime, tz, counts: np.ndarray, capture: float | None) -> TrafficBucket:
+def _bucket(
+    start: datetime, tz, counts: np.ndarray, capture: float | None, units: int, staff: StaffPresence, i: int
+) -> TrafficBucket:
     entries, exits, passers = (int(c) for c in counts)
     return TrafficBucket(
-        start=start.astimezone(tz), entries=entries, exits=exits, passers_by=passers, capture_rate=capture
+        start=start.astimezone(tz),
+        entries=entries,
+        exits=exits,
+        passers_by=passers,
+        capture_rate=capture,
+        units=units,
+        staff_hours=round(float(staff.hours[i]), 3),
+        staff_on_duty=round(float(staff.on_duty[i]), 3),
+        visitors_per_staff=round(entries / staff.on_duty[i], 2) if staff.on_duty[i] > 0 else None,
     )
 
 
@@ -70,7 +72,11 @@ def traffic(config: StoreConfig, engine: Engine, r: TimeRange, bucket: str) -> T
     counts = np.zeros((len(starts), 3), dtype=np.int64)  # entries, exits, passers-by
     grid = np.zeros((7, 24))
     counted_days = set()  # local dates with any crossing: the grid averages over these only
-    crossings = _crossings(engine, r)
+    visitors, _ = split_staff(labelled_crossings(engine, r.start, r.end))
+    crossings = [c.crossing for c in visitors]
+    units = units_of(entries_of(visitors, passerby), config.units.enter_gap_s)
+    spans = staff_visits(engine, r.start, r.end)
+    staff, staff_total = staff_presence(spans, starts, r.end), staff_presence(spans, [r.start], r.end)
     per_bucket: list[list[LineCrossing]] = [[] for _ in starts]
     local_quarter: dict[int, datetime] = {}  # a quarter hour lies in one local hour (see above)
     for c in crossings:
@@ -93,9 +99,12 @@ def traffic(config: StoreConfig, engine: Engine, r: TimeRange, bucket: str) -> T
         end=r.end.astimezone(r.tz),
         bucket=bucket,
         buckets=[
-            _bucket(s, r.tz, c, capture_rate(b, passerby)) for s, c, b in zip(starts, counts, per_bucket)
+            _bucket(s, r.tz, c, capture_rate(b, passerby), int(u), staff, i)
+            for i, (s, c, b, u) in enumerate(zip(starts, counts, per_bucket, units.per_bucket(starts)))
         ],
-        totals=_bucket(r.start, r.tz, counts.sum(axis=0), capture_rate(crossings, passerby)),
+        totals=_bucket(
+            r.start, r.tz, counts.sum(axis=0), capture_rate(crossings, passerby), units.units, staff_total, 0
+        ),
         peak_grid=PeakGrid(
             weekdays=list(WEEKDAYS),
             hours=list(range(24)),

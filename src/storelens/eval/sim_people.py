@@ -25,7 +25,7 @@ from storelens.analytics.records import LineCrossing, Visit
 from storelens.analytics.staff import Role
 from storelens.config import UnitsConfig
 from storelens.eval.sim_visitors import match_seconds
-from storelens.reports.people import entries_of, split_staff, staff_on_floor, units_of
+from storelens.reports.people import entries_of, split_staff, staff_presence, units_of
 from storelens.sim import truth
 from storelens.sim.layout import SimStore
 from storelens.sim.people_log import PeopleLog
@@ -153,7 +153,7 @@ def _staff(store: SimStore, log: PeopleLog, visits: Sequence[Visit], positions: 
         "shoppers": len(shoppers),
         "shoppers_as_staff": float(np.mean(taken)) if taken else float("nan"),
         "true_staff_on_floor": staff_s / n_seconds if n_seconds else float("nan"),
-        "staff_on_floor": float(staff_on_floor(spans, [start], end)[0]),
+        "staff_on_floor": float(staff_presence(spans, [start], end).hours[0] * 3600 / end_s),
     }
 
 

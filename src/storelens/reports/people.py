@@ -9,8 +9,9 @@ and conversion agree.
 * **Units**: the entries of visitors whose visit ended carry their unit; entries of visits still
   open (live), or of records that have none (older than schema 7), are provisional: those
   within ``units.enter_gap_s`` of each other make one unit, as a group walks in together.
-* **Staffing**: staff on the floor per bucket is the staff visits' time in it over its length
-  (the mean number of staff on duty), and visitors per staff member the bucket's entries over that.
+* **Staffing**: staff-hours per bucket are the staff visits' time in it; staff on duty is their
+  mean number over the minutes any was on the floor (so a day's figure is that of its open
+  hours), and visitors per staff member the bucket's entries over that.
 """
 
 from __future__ import annotations
@@ -21,25 +22,26 @@ from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from storelens.analytics.records import Direction, LineCrossing
 from storelens.analytics.staff import Role
-from storelens.config import LineKind, StoreConfig
+from storelens.config import StoreConfig
+from storelens.reports.crossings import passerby_lines
 from storelens.storage import StoreDatabase, schema
 from storelens.storage.engine import storage_errors
 from storelens.storage.labels import MAX_VISIT_US, LabelledCrossing, labelled_crossings
-from storelens.storage.times import to_us
+from storelens.storage.times import MINUTE_US, to_us
 
 __all__ = [
     "BuyingUnits",
-    "StaffingBucket",
+    "StaffPresence",
     "buying_units",
     "entries_of",
     "per_bucket",
     "split_staff",
-    "staff_on_floor",
+    "staff_presence",
     "staff_visits",
-    "staffing",
     "units_of",
     "visitor_crossings",
 ]
@@ -92,9 +94,6 @@ def entries_of(crossings: Sequence[LabelledCrossing], passerby: Collection[str])
     return [c for c in crossings if c.crossing.line not in passerby and c.crossing.direction is Direction.IN]
 
 
-def passerby_lines(config: StoreConfig) -> set[str]:
-    return {line.name for line in config.lines if line.kind is LineKind.PASSERBY}
-
 
 def units_of(entries: Sequence[LabelledCrossing], enter_gap_s: float) -> BuyingUnits:
     """Buying units of visitors' entries (staff already left out, see `split_staff`): settled
@@ -145,67 +144,63 @@ def buying_units(db: StoreDatabase, config: StoreConfig, start: datetime, end: d
     return units_of(entries_of(visitors, passerby_lines(config)), config.units.enter_gap_s)
 
 
-def staff_visits(db: StoreDatabase, start: datetime, end: datetime) -> list[tuple[int, int]]:
+def staff_visits(engine: Engine, start: datetime, end: datetime) -> list[tuple[int, int]]:
     """(start_us, end_us) of the staff visits overlapping ``[start, end)``."""
     v = schema.visits
     start_us, end_us = to_us(start), to_us(end)
     query = sa.select(v.c.start_us, v.c.end_us).where(
         v.c.start_us >= start_us - MAX_VISIT_US, v.c.start_us < end_us, v.c.end_us >= start_us, v.c.role == Role.STAFF
     )
-    with storage_errors(db.engine.url, "read staff visits"), db.engine.connect() as conn:
+    with storage_errors(engine.url, "read staff visits"), engine.connect() as conn:
         return [(int(a), int(b)) for a, b in conn.execute(query)]
 
 
-def staff_on_floor(spans_us: Sequence[tuple[int, int]], starts: Sequence[datetime], end: datetime) -> np.ndarray:
-    """(len(starts),) mean staff on duty in each bucket (``starts`` in order, the last ending at
-    ``end``): the staff visits' time inside the bucket over its length.
+@dataclass(frozen=True, slots=True)
+class StaffPresence:
+    """Staff on the floor per bucket, from their visits.
+
+    Attributes:
+        hours: (b,) staff-hours in each bucket.
+        on_duty: (b,) mean number of staff on the floor over the minutes any was (0 when none
+            was): the staffing of the open hours, whatever the bucket's length.
+    """
+
+    hours: np.ndarray
+    on_duty: np.ndarray
+
+    def visitors_per_staff(self, visitors: Sequence[int]) -> list[float | None]:
+        """Visitors over the staff on duty, per bucket (None without staff)."""
+        return [float(n / s) if s > 0 else None for n, s in zip(visitors, self.on_duty.tolist())]
+
+
+def staff_presence(spans_us: Sequence[tuple[int, int]], starts: Sequence[datetime], end: datetime) -> StaffPresence:
+    """Staff-hours and staff on duty in each bucket (``starts`` in order, the last ending at
+    ``end``), from staff visits' ``(start_us, end_us)``, counted per minute.
 
     >>> from datetime import UTC
     >>> t0 = datetime(2026, 1, 2, 10, tzinfo=UTC)
-    >>> hour = 3_600_000_000
-    >>> span = (to_us(t0), to_us(t0) + 3 * hour // 2)   # one person, 10:00 to 11:30
-    >>> staff_on_floor([span], [t0, t0.replace(hour=11)], t0.replace(hour=12)).tolist()
-    [1.0, 0.5]
+    >>> minute = 60_000_000
+    >>> spans = [(to_us(t0), to_us(t0) + 90 * minute), (to_us(t0), to_us(t0) + 30 * minute)]  # 10:00-11:30, -10:30
+    >>> p = staff_presence(spans, [t0, t0.replace(hour=11)], t0.replace(hour=12))
+    >>> p.hours.tolist(), p.on_duty.tolist()
+    ([1.5, 0.5], [1.5, 1.0])
     """
-    edges = np.array([to_us(s) for s in starts] + [to_us(end)], dtype=np.int64)
-    out = np.zeros(len(starts))
-    if not spans_us or not len(starts):
-        return out
-    a = np.array([s for s, _ in spans_us], dtype=np.int64)[:, None]
-    b = np.array([e for _, e in spans_us], dtype=np.int64)[:, None]
-    overlap = np.clip(np.minimum(b, edges[1:]) - np.maximum(a, edges[:-1]), 0, None).sum(axis=0)
-    return overlap / np.maximum(np.diff(edges), 1)
-
-
-@dataclass(frozen=True, slots=True)
-class StaffingBucket:
-    """Staff against visitors in one bucket.
-
-    Attributes:
-        start: Bucket start (UTC).
-        staff: Mean staff on duty (staff visits' time over the bucket's length).
-        visitors: Entries of visitors.
-        units: Buying units that came in.
-        visitors_per_staff: ``visitors / staff``; None without staff.
-    """
-
-    start: datetime
-    staff: float
-    visitors: int
-    units: int
-    visitors_per_staff: float | None
-
-
-def staffing(db: StoreDatabase, config: StoreConfig, starts: Sequence[datetime], end: datetime) -> list[StaffingBucket]:
-    """Staff on duty and visitors per staff member in each bucket (``starts`` in order, UTC)."""
-    if not starts:
-        return []
-    present = staff_on_floor(staff_visits(db, starts[0], end), starts, end)
-    visitors, _ = split_staff(labelled_crossings(db.engine, starts[0], end))
-    entries = entries_of(visitors, passerby_lines(config))
-    units = units_of(entries, config.units.enter_gap_s).per_bucket(starts)
-    people = per_bucket([e.crossing.ts for e in entries], starts)
-    return [
-        StaffingBucket(s, float(staff), int(n), int(u), float(n / staff) if staff > 0 else None)
-        for s, staff, n, u in zip(starts, present, people, units)
-    ]
+    first = to_us(starts[0]) // MINUTE_US * MINUTE_US if len(starts) else 0
+    edges = (np.array([to_us(s) for s in starts] + [to_us(end)], dtype=np.int64) - first) / MINUTE_US
+    n = max(int(np.ceil(edges[-1])), 0) if len(starts) else 0
+    staff = np.zeros(n + 1)
+    if spans_us and n:
+        a = np.clip((np.array([s for s, _ in spans_us], dtype=np.int64) - first) / MINUTE_US, 0, n)
+        b = np.clip((np.array([e for _, e in spans_us], dtype=np.int64) - first) / MINUTE_US, 0, n)
+        ia, ib = np.floor(a).astype(np.int64), np.floor(b).astype(np.int64)
+        whole = np.zeros(n + 2)
+        np.add.at(whole, ia + 1, (ib > ia).astype(float))  # the minutes strictly between a and b
+        np.add.at(whole, ib, -(ib > ia).astype(float))
+        staff += np.cumsum(whole)[: n + 1]
+        np.add.at(staff, ia, np.where(ib > ia, ia + 1 - a, b - a))  # the part minutes at either end
+        np.add.at(staff, ib, np.where(ib > ia, b - ib, 0.0))
+    staff = staff[:n]
+    bucket = np.searchsorted(edges[1:-1], np.arange(n) + 0.5, "right") if len(starts) else np.zeros(0, np.int64)
+    total = np.bincount(bucket, staff, minlength=len(starts))
+    minutes = np.bincount(bucket, staff > 1e-9, minlength=len(starts))
+    return StaffPresence(total / 60.0, np.divide(total, minutes, out=np.zeros(len(starts)), where=minutes > 0))
