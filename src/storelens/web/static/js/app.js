@@ -9,12 +9,14 @@ import {createHeatmapPage} from './pages/heatmap.js';
 import {createTrafficPage} from './pages/traffic.js';
 import {createZonesPage} from './pages/zones.js';
 import {createCamerasPage} from './pages/cameras.js';
+import {createConversionPage} from './pages/conversion.js';
 
 const PAGES = {
   live: {title: 'Live', create: createLivePage},
   heatmap: {title: 'Heatmap', create: createHeatmapPage},
   traffic: {title: 'Traffic', create: createTrafficPage},
   zones: {title: 'Zones', create: createZonesPage},
+  conversion: {title: 'Conversion', create: createConversionPage},
   cameras: {title: 'Cameras', create: createCamerasPage},
 };
 const MANAGER_ROLES = new Set(['manager', 'admin']);
