@@ -294,7 +294,7 @@ _ZONES = (
         5.0,
         DISPLAY_INERTIA_S,
     ),
-    SimZone("checkout_queue", "checkout_queue", rectangle(16.0, 3.05, 17.6, 8.2)),
+    SimZone("checkout_queue", "checkout_queue", rectangle(16.0, 4.1, 17.6, 8.2)),  # the line, not the till
     SimZone("behind_counter", "staff_only", rectangle(15.0, 0.0, 20.0, 2.2)),
     SimZone("back_room", "staff_only", rectangle(15.1, 10.6, 20.0, 14.0)),
     SimZone("staff_door", "staff_door", rectangle(18.9, 10.8, 20.0, 12.8)),
