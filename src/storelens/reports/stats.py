@@ -1,7 +1,13 @@
-"""What a store manager asks, answered from the database for a time range."""
+"""What a store manager asks, answered from the database for a time range.
+
+Staff are left out of every count of visitors, visits and dwell (`storelens.reports.people`),
+and reported on their own: staff-hours, staff on duty and visitors per staff member. Entries are
+counted as people and as buying units.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,11 +16,15 @@ import numpy as np
 
 from storelens.analytics import Direction, zone_paths
 from storelens.analytics.capture import capture_rate
+from storelens.analytics.staff import Role
 from storelens.config import StoreConfig
 from storelens.demographics import AGE_BANDS
 from storelens.reports.conversion import ConversionReport, conversion_report
 from storelens.reports.heatmap import heatmap_report
+from storelens.reports.people import entries_of, split_staff, staff_presence, staff_visits, units_of
 from storelens.storage import STORE_CAMERA_ID, StoreDatabase, ZoneStats
+from storelens.storage.labels import labelled_crossings
+from storelens.storage.times import HOUR_US, from_us, to_us
 
 __all__ = ["StoreStats", "store_stats"]
 
@@ -50,6 +60,11 @@ class StoreStats:
             {age band: {gender: count}}.
         conversion: Receipts against buying units, per zone (`storelens.reports.conversion`), per
             hour for a range of up to two days, per day beyond.
+        units: Buying units among the entries (people who came in together and stayed together
+            count once); ``provisional_units`` of them still have visitors inside.
+        staff_hours: Staff-hours on the floor (visits recognised as staff); ``staff_on_duty`` the
+            mean number of staff over the minutes any was, ``visitors_per_staff`` the entries over
+            that (None without staff).
     """
 
     start: datetime
@@ -71,6 +86,11 @@ class StoreStats:
     alerts: dict[str, dict[str, int]] = field(default_factory=dict)
     demographics: dict[str, dict[str, int]] = field(default_factory=dict)
     conversion: ConversionReport | None = None
+    units: int = 0
+    provisional_units: int = 0
+    staff_hours: float = 0.0
+    staff_on_duty: float = 0.0
+    visitors_per_staff: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -91,6 +111,15 @@ class StoreStats:
             lines.append(f"passers-by {name}: {n}")
         if self.capture_rate is not None:
             lines.append(f"capture rate: {self.capture_rate:.1%} of the people passing the front came in")
+        provisional = f" ({self.provisional_units} provisional: still inside)" if self.provisional_units else ""
+        people = sum(self.entries.values())
+        lines.append(f"visitors in: {people} people, {self.units} buying units{provisional} (staff left out)")
+        if self.staff_hours:
+            per_staff = f"{self.visitors_per_staff:.1f}" if self.visitors_per_staff is not None else "n/a"
+            lines.append(
+                f"staff: {self.staff_hours:.1f} staff-hours on the floor, {self.staff_on_duty:.1f} on duty on "
+                f"average, {per_staff} visitors per staff member"
+            )
         median = f", median {self.median_visit_s:.0f} s on the floor" if self.median_visit_s is not None else ""
         lines.append(f"visits into the store: {self.entered_visits}{median}")
         lines.append(f"people seen only outside (passers-by): {self.visits - self.entered_visits}")
@@ -144,18 +173,26 @@ def store_stats(config: StoreConfig, db: StoreDatabase, start: datetime, end: da
     """Counts, dwell and occupancy of ``config``'s store between ``start`` and ``end``."""
     stats = StoreStats(start, end, timezone=config.timezone)
     kinds = {line.name: str(line.kind) for line in config.lines}
-    for row in db.line_counts_by_hour(start, end):
-        hour = row.hour.astimezone(config.tz).isoformat()
-        stats.hourly.append((hour, row.line, Direction(row.direction).value, row.count))
-        if kinds.get(row.line) == "passerby":
-            stats.passers_by[row.line] = stats.passers_by.get(row.line, 0) + row.count
-        elif Direction(row.direction) is Direction.IN:
-            stats.entries[row.line] = stats.entries.get(row.line, 0) + row.count
+    visitors, _ = split_staff(labelled_crossings(db.engine, start, end))
+    crossings = [c.crossing for c in visitors]
+    per_hour = Counter((to_us(c.ts) // HOUR_US, c.line, Direction(c.direction)) for c in crossings)
+    for (hour_us, line, direction), n in sorted(per_hour.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2].value)):
+        hour = from_us(hour_us * HOUR_US).astimezone(config.tz).isoformat()
+        stats.hourly.append((hour, line, direction.value, n))
+        if kinds.get(line) == "passerby":
+            stats.passers_by[line] = stats.passers_by.get(line, 0) + n
+        elif direction is Direction.IN:
+            stats.entries[line] = stats.entries.get(line, 0) + n
         else:
-            stats.exits[row.line] = stats.exits.get(row.line, 0) + row.count
+            stats.exits[line] = stats.exits.get(line, 0) + n
     passerby = {name for name, kind in kinds.items() if kind == "passerby"}
-    stats.capture_rate = capture_rate(db.line_crossings(start, end), passerby)
-    visits = db.visits(start, end)
+    stats.capture_rate = capture_rate(crossings, passerby)
+    units = units_of(entries_of(visitors, passerby), config.units.enter_gap_s)
+    stats.units, stats.provisional_units = units.units, units.provisional
+    staff = staff_presence(staff_visits(db.engine, start, end), [start], end)
+    stats.staff_hours, stats.staff_on_duty = round(float(staff.hours[0]), 3), round(float(staff.on_duty[0]), 3)
+    stats.visitors_per_staff = staff.visitors_per_staff([sum(stats.entries.values())])[0]
+    visits = [v for v in db.visits(start, end) if v.role != Role.STAFF]
     stats.visits = len(visits)
     came_in = [v.duration_s for v in visits if v.entered]
     stats.entered_visits = len(came_in)
