@@ -22,6 +22,8 @@ import numpy as np
 
 from storelens.analytics.records import Alert, Direction, FloorPositions, LineCrossing, Visit, ZoneVisit
 from storelens.config import StoreConfig, load_config
+from storelens.config.identity import store_id_of
+from storelens.pos.receipts import Receipt, ReceiptLine, to_rows
 from storelens.runner import open_store_database
 from storelens.sim import build_store, simulate_people, write_store_config
 from storelens.sim.arrivals import TrafficProfile
@@ -29,6 +31,7 @@ from storelens.sim.history import WEEKDAYS
 from storelens.sim.layout import SimStore
 from storelens.sim.truth import line_crossings, store_visits, zone_visits
 from storelens.storage import STORE_CAMERA_ID, StoreDatabase
+from storelens.storage.receipts import save_receipts
 
 OPEN, CLOSE = time(12), time(14)
 SCALE = 0.35
@@ -47,6 +50,8 @@ class DayTruth:
     exits: int
     passers_by: int
     entries_by_hour: dict[int, int]
+    receipts: int
+    sales: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,26 +61,34 @@ class DayRecords:
     crossings: list[LineCrossing]
     visits: list[Visit]
     zone_visits: list[ZoneVisit]
+    receipts: list[Receipt]
     positions: list[FloorPositions] = field(default_factory=list)
 
     def truth(self, store: SimStore) -> DayTruth:
+        """Counts with staff left out, as every report counts."""
         tz = ZoneInfo(store.timezone)
         passerby = {line.name for line in store.lines if line.kind == PASSERBY}
-        door = [c for c in self.crossings if c.line not in passerby]
+        staff = {v.track_id for v in self.visits if v.role == "staff"}
+        visitors = [c for c in self.crossings if c.track_id not in staff]
+        door = [c for c in visitors if c.line not in passerby]
         inward = [c for c in door if c.direction is Direction.IN]
         hours = np.array([c.ts.astimezone(tz).hour for c in inward], dtype=np.int64)
         values, counts = np.unique(hours, return_counts=True)
         return DayTruth(
             entries=len(inward),
             exits=len(door) - len(inward),
-            passers_by=len(self.crossings) - len(door),
+            passers_by=len(visitors) - len(door),
             entries_by_hour={int(h): int(n) for h, n in zip(values, counts)},
+            receipts=len(self.receipts),
+            sales=sum(r.total for r in self.receipts),
         )
 
     def moved(self, days: int, keep: float, rng: np.random.Generator) -> DayRecords:
-        """The records ``days`` later, of a random ``keep`` share of the people (no positions)."""
+        """The records ``days`` later, of a random ``keep`` share of the shoppers (staff all kept;
+        no positions)."""
+        staff = {v.track_id for v in self.visits if v.role == "staff"}
         people = sorted({c.track_id for c in self.crossings} | {v.track_id for v in self.visits})
-        kept = {p for p in people if rng.random() < keep}
+        kept = {p for p in people if p in staff or rng.random() < keep}
         shift, ids = timedelta(days=days), days * ID_STRIDE
         return DayRecords(
             crossings=[
@@ -84,7 +97,13 @@ class DayRecords:
                 if c.track_id in kept
             ],
             visits=[
-                dataclasses.replace(v, track_id=v.track_id + ids, start_ts=v.start_ts + shift, end_ts=v.end_ts + shift)
+                dataclasses.replace(
+                    v,
+                    track_id=v.track_id + ids,
+                    start_ts=v.start_ts + shift,
+                    end_ts=v.end_ts + shift,
+                    unit_id=None if v.unit_id is None else v.unit_id + ids,
+                )
                 for v in self.visits
                 if v.track_id in kept
             ],
@@ -95,12 +114,20 @@ class DayRecords:
                 for z in self.zone_visits
                 if z.track_id in kept
             ],
+            receipts=[
+                dataclasses.replace(r, receipt_id=f"{(r.ts + shift).date()}-{r.receipt_id.split('-')[-1]}",
+                                    ts=r.ts + shift)
+                for r in self.receipts
+                if int(r.receipt_id.split("-")[-1]) in kept
+            ],
         )
 
-    def write(self, db: StoreDatabase) -> None:
+    def write(self, db: StoreDatabase, store_id: str) -> None:
         db.add_line_crossings(self.crossings)
         db.add_visits(self.visits)
         db.add_zone_visits(self.zone_visits)
+        if self.receipts:
+            save_receipts(db, store_id, to_rows(self.receipts))
         for k in range(0, len(self.positions), HEAT_FRAMES_PER_WRITE):
             db.add_positions(self.positions[k : k + HEAT_FRAMES_PER_WRITE], heat_only=True)
 
@@ -124,29 +151,63 @@ def simulate_day(store: SimStore, day: date, seed: int = 0) -> DayRecords:
     )
     offset = day.toordinal() * ID_STRIDE
     at = lambda s: start + timedelta(seconds=float(s))  # noqa: E731
+    persons = log.persons
     crossings = line_crossings(log, store.lines)
     visits = store_visits(log, store)
     stays = zone_visits(log, store.zones)
     end_s = log.n_frames / log.fps
+    staff = set(persons.with_role("staff").tolist())
+    # A group's buying unit is its lowest id (as storelens.analytics.units names units).
+    unit = {int(g): int(persons.id[persons.group_id == g].min()) for g in np.unique(persons.group_id) if g >= 0}
+    shopper_visits = [
+        Visit(STORE_CAMERA_ID, int(p) + offset, at(a), at(b if np.isfinite(b) else end_s), True,
+              unit_id=unit[int(persons.group_id[p])] + offset)
+        for p, a, b in zip(visits.person_id, visits.enter_s, visits.leave_s)
+        if int(p) not in staff
+    ]
+    staff_visits = [
+        Visit(STORE_CAMERA_ID, p + offset, at(max(persons.appear_s[p], 0)), at(min(persons.leave_s[p], end_s)), True,
+              role="staff")
+        for p in sorted(staff)
+    ]
     return DayRecords(
         crossings=[
             LineCrossing(str(line), STORE_CAMERA_ID, int(p) + offset, at(t), Direction(str(d)))
             for line, p, t, d in zip(crossings.line, crossings.person_id, crossings.t_s, crossings.direction)
         ],
-        visits=[
-            Visit(STORE_CAMERA_ID, int(p) + offset, at(a), at(b if np.isfinite(b) else end_s), True)
-            for p, a, b in zip(visits.person_id, visits.enter_s, visits.leave_s)
-        ],
+        visits=shopper_visits + staff_visits,
         zone_visits=[
             ZoneVisit(str(z), STORE_CAMERA_ID, int(p) + offset, at(a), at(b))
             for z, p, a, b in zip(stays.zone, stays.person_id, stays.enter_s, stays.exit_s)
+            if int(p) not in staff
         ],
+        receipts=_receipts(store, log, day, offset, at),
         positions=[
             FloorPositions(STORE_CAMERA_ID, log.ts(k), log.person_id[rows] + offset, log.xy_m[rows])
             for k in range(log.n_frames)
             for rows in [log.frame_rows(k)]
         ],
     )
+
+
+def _receipts(store: SimStore, log, day: date, offset: int, at) -> list[Receipt]:
+    """A receipt for each payment at the till the simulator made: when paying was done, one line
+    per category of the displays the payer stopped at."""
+    rng = np.random.default_rng(day.toordinal())
+    categories = {z.name: z.categories for z in store.zones if z.categories}
+    stops, queue = log.plan.stops, log.plan.queue
+    out = []
+    for p, done in zip(queue.person_id, queue.service_end_s):
+        if not np.isfinite(done) or done > log.n_frames / log.fps:
+            continue
+        stopped = {str(z) for z in stops.zone[stops.person_id == p]}
+        lines = [ReceiptLine(c, round(float(rng.uniform(2, 30)), 2)) for z in sorted(stopped & set(categories))
+                 for c in categories[z][:1]]
+        if not lines:
+            lines = [ReceiptLine("other", round(float(rng.uniform(2, 10)), 2))]
+        out.append(Receipt(f"{day}-{int(p) + offset}", at(done), "till-1", round(sum(x.amount for x in lines), 2),
+                           tuple(lines)))
+    return out
 
 
 def fill_month(
@@ -169,7 +230,7 @@ def fill_month(
             else:
                 template = day if d > week_ago else week_ago
                 records = simulated[template].moved((d - template).days, rng.uniform(0.5, 0.95), rng)
-            records.write(db)
+            records.write(db, store_id_of(config))
             truth[d] = records.truth(store)
         noon = datetime.combine(day, time(12, 30), tz)
         ids = db.add_alerts([

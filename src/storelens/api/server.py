@@ -11,6 +11,7 @@ import ipaddress
 import logging
 import os
 import socket
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import FrameType
 
@@ -25,6 +26,7 @@ from storelens.api.live import LiveFeed
 from storelens.config import StoreConfig, load_config
 from storelens.errors import ConfigError
 from storelens.runner import open_store_database
+from storelens.storage import StoreDatabase
 
 __all__ = ["app_from_environment", "serve"]
 
@@ -117,6 +119,7 @@ def serve(
             proxy_headers=False,  # the app believes forwarded headers only from api.trusted_proxies
             timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
+        reports = _daily_reports(config, db)  # before listening: a missing mail password stops it here
         sock = _listen(host, port)
         shown_host = f"[{host}]" if ":" in host else host
         print(
@@ -124,16 +127,38 @@ def serve(
             "(Ctrl-C stops)",
             flush=True,
         )
+        if config.reports.daily_at is not None:
+            mail = config.reports.email
+            print(
+                f"storelens: daily report at {config.reports.daily_at} ({config.timezone}) into "
+                f"{reports.archive.folder}" + (f", mailed to {', '.join(mail.to)}" if mail else ""),
+                flush=True,
+            )
         if workers == 1:
-            with sock:
+            with sock, reports:
                 app = create_app(config, db, ApiSettings(secure_cookies=secure_cookies))
                 _Server(uvicorn.Config(app, **options), app.state.context.feed).run(sockets=[sock])
             return
     os.environ.update(
         {_ENV_CONFIG: str(config_path.resolve()), _ENV_DB: url or "", _ENV_SECURE: "1" if secure_cookies else "0"}
     )
-    with sock:  # as uvicorn.run does with workers, but on the socket bound above
+    # As uvicorn.run does with workers, but on the socket bound above; the daily report is made
+    # here, in the parent process, once (not in every worker).
+    with sock, open_store_database(config, url) as db, _daily_reports(config, db):
         server_config = uvicorn.Config(
             "storelens.api.server:app_from_environment", factory=True, workers=workers, **options
         )
         Multiprocess(server_config, sockets=[sock]).run()
+
+
+def _daily_reports(config: StoreConfig, db: StoreDatabase) -> AbstractContextManager:
+    """The daily report's schedule, run while the server is (nothing if ``reports.daily_at`` is unset).
+
+    Raises:
+        ConfigError: The mail password's environment variable is not set.
+    """
+    if config.reports.daily_at is None:
+        return nullcontext()
+    from storelens.reports.schedule import DailyReports
+
+    return DailyReports(config, db)

@@ -120,7 +120,7 @@ class ReportsConfig(StorelensModel):
     """The daily report (visitors, capture rate, peak hours, zones, heatmap, alerts) as HTML and PDF."""
 
     daily_at: str | None = Field(
-        None,
+        "07:00",
         title="Daily at",
         description=(
             "Local time 'HH:MM' at which `storelens serve` makes the report of the day before, archives it and "

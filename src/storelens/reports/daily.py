@@ -16,12 +16,17 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from storelens.analytics.capture import capture_rate
+from storelens.analytics.staff import Role
 from storelens.config import WEEKDAYS, StoreConfig
+from storelens.config.identity import store_id_of
+from storelens.pos.conversion import Figures, ZoneFigures
+from storelens.reports.conversion import period_conversion
 from storelens.reports.crossings import day_bounds, hourly_counts, local_hours, passerby_lines
 from storelens.reports.flows import store_people
 from storelens.reports.heatmap import HeatmapReport, heatmap_report
-from storelens.runner import store_id_of
+from storelens.reports.people import entries_of, split_staff, units_of
 from storelens.storage import STORE_CAMERA_ID, StoreDatabase
+from storelens.storage.labels import labelled_crossings
 from storelens.storage.times import from_us
 
 __all__ = [
@@ -29,6 +34,7 @@ __all__ = [
     "AlertRow",
     "DailyReport",
     "DayTraffic",
+    "SalesDay",
     "VisitsDay",
     "ZoneDay",
     "ZonesDay",
@@ -37,6 +43,7 @@ __all__ = [
     "daily_report",
     "duration_text",
     "report_stem",
+    "sales_of_day",
     "traffic_of_day",
     "visits_of_day",
     "zones_of_day",
@@ -55,7 +62,8 @@ class DayTraffic:
         recorded: Whether anything was counted that day (a run covered it or a line was crossed):
             False means "no data", not zero visitors.
         entries / exits / passers_by: Crossings inwards and outwards of entrance lines, and of
-            passer-by lines in either direction.
+            passer-by lines in either direction; staff left out (`storelens.reports.people`).
+        units: Buying units among ``entries`` (a group who came in together counts once).
         capture_rate: Of the people seen at the front, the share who came in; None without
             passers-by (`storelens.analytics.capture`).
         hours: Local hour of day of each hourly bucket (0-23; an hour repeats on the day
@@ -68,6 +76,7 @@ class DayTraffic:
     entries: int
     exits: int
     passers_by: int
+    units: int
     capture_rate: float | None
     hours: tuple[int, ...]
     hourly: np.ndarray
@@ -89,7 +98,7 @@ class DayTraffic:
 
 @dataclass(frozen=True, slots=True)
 class VisitsDay:
-    """Visits that began on the day.
+    """Visits that began on the day, staff left out.
 
     Attributes:
         entered: Visits that came into the store (the store's fused visitors on a several-camera store).
@@ -102,6 +111,27 @@ class VisitsDay:
     median_s: float | None
     peak_people: int | None
     peak_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SalesDay:
+    """Till receipts of the day against its buying units (`storelens.reports.conversion`).
+
+    Attributes:
+        receipts: Every receipt of the day (sales, returns and voids): 0 means no sales data.
+        totals: Conversion, average ticket, sales, sales per unit (None where undefined).
+        zones: Per-zone conversion of the zones with categories.
+        matched: Receipts matched to the unit that paid them at the till.
+    """
+
+    receipts: int
+    totals: Figures
+    zones: list[ZoneFigures]
+    matched: int
+
+    @property
+    def recorded(self) -> bool:
+        return self.receipts > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +199,7 @@ class DailyReport:
         today / last_week: Counts of the day and of the same weekday a week earlier.
         visits: Visits, time in store and the busiest minute.
         zones: Zones ranked, with the day's heatmap.
+        sales / sales_last_week: Receipts against buying units, of the day and of last week's.
         alerts: The day's alerts in time order; ``alert_counts`` counts all of them per (kind, zone).
         opening: Local opening intervals of the day as (start, end) minutes after midnight;
             empty when the config gives no opening hours.
@@ -183,6 +214,8 @@ class DailyReport:
     last_week: DayTraffic
     visits: VisitsDay
     zones: ZonesDay
+    sales: SalesDay
+    sales_last_week: SalesDay
     alerts: list[AlertRow]
     alert_counts: dict[tuple[str, str], int]
     opening: list[tuple[int, int]] = field(default_factory=list)
@@ -221,13 +254,21 @@ def report_stem(store_id: str, day: date) -> str:
     return f"{store_id}-{day.isoformat()}"
 
 
-def change_text(now: float, before: float | None, weekday: str, percent_points: bool = False) -> str:
+def change_text(
+    now: float, before: float | None, weekday: str, percent_points: bool = False, digits: int = 0
+) -> str:
     """How ``now`` compares with last week, as the dashboard writes it: "+12 (+5%) vs 230 last Saturday".
+
+    Args:
+        percent_points: ``now`` and ``before`` are rates: their difference in points.
+        digits: Decimals of the numbers (2 for money).
 
     >>> change_text(242, 230, "Saturday")
     '+12 (+5%) vs 230 last Saturday'
     >>> change_text(0.31, 0.335, "Monday", percent_points=True)
     '−2.5 points vs 33.5% last Monday'
+    >>> change_text(13.15, 12.3, "Monday", digits=2)
+    '+0.85 (+7%) vs 12.30 last Monday'
     >>> change_text(10, None, "Monday")
     'no data for last Monday'
     """
@@ -238,7 +279,7 @@ def change_text(now: float, before: float | None, weekday: str, percent_points: 
     if percent_points:
         return f"{sign}{abs(100 * diff):.1f} points vs {100 * before:.1f}% last {weekday}"
     pct = f" ({sign}{abs(round(100 * diff / before))}%)" if before > 0 else ""
-    return f"{sign}{abs(round(diff)):,}{pct} vs {round(before):,} last {weekday}"
+    return f"{sign}{abs(diff):,.{digits}f}{pct} vs {before:,.{digits}f} last {weekday}"
 
 
 def duration_text(seconds: float | None) -> str:
@@ -262,23 +303,33 @@ def duration_text(seconds: float | None) -> str:
 
 
 def traffic_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> DayTraffic:
-    """Entries, exits, passers-by and capture rate of the local ``day``, in total and per local hour
-    (crossings read once: the capture rate counts people, so it needs each crossing's track)."""
+    """Entries, exits, passers-by, buying units and capture rate of the local ``day``, in total and
+    per local hour, staff left out (crossings read once: the capture rate counts people, so it
+    needs each crossing's track)."""
     start, end = day_bounds(day, config.tz)
-    crossings = db.line_crossings(start, end)
+    visitors, _ = split_staff(labelled_crossings(db.engine, start, end))
+    crossings = [c.crossing for c in visitors]
     starts = local_hours(day, config.tz)
     hourly = hourly_counts(config, crossings, starts)
     entries, exits, passers = (int(n) for n in hourly.sum(axis=0))
+    passerby = passerby_lines(config)
     return DayTraffic(
         day=day,
         recorded=bool(crossings) or db.recorded(start, end),
         entries=entries,
         exits=exits,
         passers_by=passers,
-        capture_rate=capture_rate(crossings, passerby_lines(config)),
+        units=units_of(entries_of(visitors, passerby), config.units.enter_gap_s).units,
+        capture_rate=capture_rate(crossings, passerby),
         hours=tuple(t.astimezone(config.tz).hour for t in starts),
         hourly=hourly,
     )
+
+
+def sales_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> SalesDay:
+    """The day's receipts against its buying units, in all and per zone."""
+    p = period_conversion(config, db, *day_bounds(day, config.tz), "day")
+    return SalesDay(receipts=p.receipts_all, totals=p.totals, zones=list(p.zones), matched=p.receipts_matched)
 
 
 def visits_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> VisitsDay:
@@ -287,7 +338,7 @@ def visits_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> VisitsDa
     visits = db.visits(start, end)
     if any(v.camera_id == STORE_CAMERA_ID for v in visits):  # the fused visitors, not each camera's view
         visits = [v for v in visits if v.camera_id == STORE_CAMERA_ID]
-    came_in = np.array([v.duration_s for v in visits if v.entered], dtype=np.float64)
+    came_in = np.array([v.duration_s for v in visits if v.entered and v.role != Role.STAFF], dtype=np.float64)
     peak_people = peak_at = None
     for camera in [STORE_CAMERA_ID, *config.cameras]:
         series = db.occupancy(start, end, camera_id=camera)
@@ -350,6 +401,8 @@ def daily_report(config: StoreConfig, db: StoreDatabase, day: date, now: datetim
         last_week=traffic_of_day(config, db, day - timedelta(days=7)),
         visits=visits_of_day(config, db, day),
         zones=zones_of_day(config, db, day),
+        sales=sales_of_day(config, db, day),
+        sales_last_week=sales_of_day(config, db, day - timedelta(days=7)),
         alerts=alerts,
         alert_counts=alert_counts,
         opening=hours.minutes(day.weekday()) if hours is not None else [],

@@ -22,6 +22,8 @@ __all__ = [
     "data_uri",
     "headline",
     "kpi_tiles",
+    "sales_note",
+    "sales_rows",
     "summary_text",
     "zone_rows",
 ]
@@ -100,8 +102,8 @@ def _tone(now: float | None, before: float | None) -> str:
     return "up" if now > before else "down"
 
 
-def _percent(rate: float | None) -> str:
-    return "–" if rate is None else f"{100 * rate:.0f}%"
+def _percent(rate: float | None, digits: int = 0) -> str:
+    return "–" if rate is None else f"{100 * rate:.{digits}f}%"
 
 
 def _hour_span(hour: int) -> str:
@@ -119,6 +121,12 @@ def headline(report: DailyReport) -> list[str]:
         if report.last_week.recorded and before is not None:
             text += f" (last {report.weekday}: {_hour_span(before[0])} with {before[1]:,})"
         lines.append(text + ".")
+    s = report.sales
+    if s.recorded and s.totals.conversion is not None:
+        lines.append(
+            f"{s.totals.receipts:,} receipts for {s.totals.units:,} buying units ({report.today.entries:,} visitors): "
+            f"conversion {_percent(s.totals.conversion, 1)}, sales {s.totals.sales:,.2f}."
+        )
     v = report.visits
     if v.median_s is not None:
         lines.append(f"Half the visits lasted {duration_text(v.median_s)} or less ({v.entered:,} visits).")
@@ -159,16 +167,17 @@ def summary_text(report: DailyReport) -> str:
 def kpi_tiles(report: DailyReport) -> list[tuple[str, str, str, str]]:
     """The figures of the day as (label, value, comparison with last week, tone "up" / "down" / "")."""
     t, w, wd = report.today, report.last_week, report.weekday
-    before = w if w.recorded else None
-    was = (lambda value: value) if before is not None else (lambda value: None)  # noqa: E731
+    was = (lambda value: value) if w.recorded else (lambda value: None)  # noqa: E731
     capture = (
         change_text(t.capture_rate, was(w.capture_rate), wd, percent_points=True)
         if t.capture_rate is not None
         else "no passer-by line counted"
     )
-    peak = report.visits.peak_people
+    v = report.visits
+    peak = f"most inside at once: {v.peak_people} at {v.peak_at:%H:%M}" if v.peak_at is not None else ""
     return [
         ("Visitors in", f"{t.entries:,}", change_text(t.entries, was(w.entries), wd), _tone(t.entries, was(w.entries))),
+        ("Visitors out", f"{t.exits:,}", peak, ""),
         (
             "Passers-by",
             f"{t.passers_by:,}",
@@ -176,9 +185,34 @@ def kpi_tiles(report: DailyReport) -> list[tuple[str, str, str, str]]:
             _tone(t.passers_by, was(w.passers_by)),
         ),
         ("Capture rate", _percent(t.capture_rate), capture, _tone(t.capture_rate, was(w.capture_rate))),
-        ("Conversion", "–", "no sales data", ""),
-        ("Average ticket", "–", "no sales data", ""),
-        ("Visitors out", f"{t.exits:,}", f"most inside at once: {peak}" if peak is not None else "", ""),
+        *_sales_tiles(report),
+    ]
+
+
+def _sales_tiles(report: DailyReport) -> list[tuple[str, str, str, str]]:
+    """Conversion and average ticket, against last week's where it had sales."""
+    s, before, wd = report.sales.totals, report.sales_last_week, report.weekday
+    if not report.sales.recorded:
+        return [("Conversion", "–", "no sales data", ""), ("Average ticket", "–", "no sales data", "")]
+    old = before.totals if before.recorded else None
+    conversion = (
+        change_text(s.conversion, old and old.conversion, wd, percent_points=True)
+        if s.conversion is not None and old is not None and old.conversion is not None
+        else f"{s.receipts:,} receipts / {s.units:,} buying units"
+    )
+    ticket = (
+        change_text(s.average_ticket, old and old.average_ticket, wd, digits=2)
+        if s.average_ticket is not None
+        else "no sales"
+    )
+    return [
+        ("Conversion", _percent(s.conversion, 1), conversion, _tone(s.conversion, old and old.conversion)),
+        (
+            "Average ticket",
+            "–" if s.average_ticket is None else f"{s.average_ticket:,.2f}",
+            ticket,
+            _tone(s.average_ticket, old and old.average_ticket),
+        ),
     ]
 
 
@@ -216,6 +250,47 @@ def _zones_table(report: DailyReport) -> str:
         f"<tbody>{body}</tbody></table>"
         f'<p class="muted small">Hottest first, by time spent per area ({escape(HEAT_UNIT)}); share: of the people '
         "who came in.</p>"
+    )
+
+
+def sales_rows(report: DailyReport) -> list[list[str]]:
+    """Per-zone conversion: (zone, categories, units that stayed, of them bought, conversion) cells."""
+    return [
+        [z.zone.replace("_", " "), ", ".join(z.categories), f"{z.units:,}", f"{z.buyers:,}", _percent(z.conversion, 1)]
+        for z in report.sales.zones
+        if z.units
+    ]
+
+
+def sales_note(report: DailyReport) -> str:
+    """The day's sales in a sentence, or why there are none."""
+    s = report.sales
+    if not s.recorded:
+        return "No sales data: no till receipts were imported for this day (storelens pos import, or the POS API)."
+    t = s.totals
+    per_unit = f", {t.sales_per_unit:,.2f} per buying unit" if t.sales_per_unit is not None else ""
+    returns = f", {t.returns} returns" if t.returns else ""
+    return (
+        f"Sales {t.sales:,.2f}{per_unit} from {t.receipts:,} receipts{returns}; {s.matched:,} of {s.receipts:,} "
+        "receipts matched to the buying unit that paid at the till (zone conversion counts these)."
+    )
+
+
+def _sales(report: DailyReport) -> str:
+    rows = sales_rows(report)
+    note = f'<p class="{"" if report.sales.recorded else "empty"}">{escape(sales_note(report))}</p>'
+    if not rows:
+        return note
+    body = "".join(
+        f'<tr><td>{escape(zone)}</td><td class="wide">{escape(categories)}</td><td class="num">{units}</td>'
+        f'<td class="num">{buyers}</td><td class="num">{conversion}</td></tr>'
+        for zone, categories, units, buyers, conversion in rows
+    )
+    return (
+        f'{note}<table><thead><tr><th>Zone</th><th class="wide">Categories</th><th class="num">Stayed</th>'
+        f'<th class="num">Bought</th><th class="num">Conversion</th></tr></thead><tbody>{body}</tbody></table>'
+        '<p class="muted small">Buying units that stayed in the zone, and of them those whose receipt has the '
+        "zone's categories.</p>"
     )
 
 
@@ -299,6 +374,10 @@ def daily_html(report: DailyReport, images: ReportImages, src: Callable[[str, by
 <section>
 <h2>Time in each zone</h2>
 <img src="{img["dwell"]}" alt="Median time per visit in each zone">
+</section>
+<section>
+<h2>Sales</h2>
+{_sales(report)}
 </section>
 <section>
 <h2>Checkout queue</h2>

@@ -26,7 +26,7 @@ from storelens import __version__
 from storelens.config import StoreConfig
 from storelens.reports.daily import MAX_ALERTS_LISTED, DailyReport
 from storelens.reports.daily_charts import INK, MUTED, TODAY, draw_dwell, draw_peak_hours, dwell_zones, figure
-from storelens.reports.daily_html import headline, kpi_tiles, zone_rows
+from storelens.reports.daily_html import headline, kpi_tiles, sales_note, sales_rows, zone_rows
 
 __all__ = ["daily_pdf"]
 
@@ -192,6 +192,13 @@ def _pages(report: DailyReport, config: StoreConfig, heatmap: np.ndarray) -> lis
     p.y_in += 0.3  # the legend sits above the bars
     draw_dwell(p.axes(0.27 * n, left_in=1.3, right_in=0.1), report.zones.zones)
     p.y_in += 0.55
+    p.heading("Sales")
+    p.text(sales_note(report), size=9.5 if report.sales.recorded else 10,
+           colour=INK if report.sales.recorded else MUTED)
+    rows = sales_rows(report)
+    if rows:
+        p.table([("Zone", 0.24, "left"), ("Categories", 0.34, "left"), ("Stayed", 0.13, "right"),
+                 ("Bought", 0.13, "right"), ("Conversion", 0.16, "right")], rows)
     p.heading("Checkout queue")
     p.text("No queue data: queue measurement is not set up for this store.", size=10, colour=MUTED)
     p.heading("Alerts")

@@ -114,7 +114,8 @@ class DailyReports:
         self._password = smtp_password(self._email) if self._email is not None else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._nothing_recorded: set[date] = set()
+        self._nothing_recorded: dict[date, float] = {}
+        """Days found empty, and when to look again."""
         self._make_failures = 0
         self._make_after_s = 0.0
         self._mail_after_s: dict[date, float] = {}
@@ -171,8 +172,9 @@ class DailyReports:
         waits = [(next_run(now, self._at, tz) - now).total_seconds()]
         if now_s >= self._make_after_s:
             self._make(day, now, now_s)
-        if self._make_after_s > now_s:
-            waits.append(self._make_after_s - now_s)
+        for after in (self._make_after_s, self._nothing_recorded.get(day, 0.0)):
+            if after > now_s:
+                waits.append(after - now_s)
         if self._email is not None:
             for old in (day - timedelta(days=k) for k in range(RESEND_DAYS - 1, -1, -1)):
                 entry = self.archive.get(old)
@@ -188,11 +190,12 @@ class DailyReports:
         return max(min(waits), 0.5)
 
     def _make(self, day: date, now: datetime, now_s: float) -> None:
-        if day in self._nothing_recorded or self.archive.get(day) is not None:
+        if now_s < self._nothing_recorded.get(day, 0.0) or self.archive.get(day) is not None:
             return
         try:
             if not self.db.recorded(*day_bounds(day, self.config.tz)):
-                self._nothing_recorded.add(day)
+                # Looked at again later: records of a past day can still arrive (a spool catching up).
+                self._nothing_recorded[day] = now_s + self._retry.max_s
                 logger.info("daily report: nothing was recorded on %s, so there is no report of it", day)
                 return
             entry = self.archive.save(make_daily_report(self.config, self.db, day, now), now)

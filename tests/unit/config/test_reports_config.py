@@ -72,4 +72,5 @@ def test_defaults_and_resolved_archive(tmp_path):
     assert config.reports.email.port == 587 and config.reports.email.sender == MAIL["from"]
     ssl = load(tmp_path, {"email": {**MAIL, "security": "ssl"}}).reports.email
     assert ssl.port == 465
-    assert load(tmp_path, {}).reports.daily_time is None
+    assert load(tmp_path, {}).reports.daily_time == time(7, 0)  # made every morning unless turned off
+    assert load(tmp_path, {"daily_at": None}).reports.daily_time is None

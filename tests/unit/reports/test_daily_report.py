@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 from report_history import fill_month
 
-from storelens.reports import store_stats
+from storelens.api.timerange import TimeRange
+from storelens.api.traffic import traffic
 from storelens.reports.crossings import day_bounds
 from storelens.reports.daily import daily_report
 from storelens.reports.daily_output import render_daily, write_report_files
@@ -40,12 +41,13 @@ def month(tmp_path_factory):
     with open_store_database(config) as db:
         report = daily_report(config, db, DAY)
         empty = daily_report(config, db, DAY + timedelta(days=3))  # after the month: nothing recorded
-        stats = store_stats(config, db, *day_bounds(DAY, config.tz))
+        dashboard = traffic(config, db.engine, TimeRange(*day_bounds(DAY, config.tz), config.tz), "day").totals
         zone_visits = store_people(db.zone_visits(*day_bounds(DAY, config.tz)))
     rendered = render_daily(report, config)
     html, pdf = write_report_files(rendered, folder / "out")
     return SimpleNamespace(
-        config=config, truth=truth, report=report, empty=empty, stats=stats, zone_visits=zone_visits,
+        config=config, truth=truth, report=report, empty=empty, dashboard=dashboard,
+        zone_visits=zone_visits,
         rendered=rendered, html=html, pdf=pdf,
     )
 
@@ -53,20 +55,33 @@ def month(tmp_path_factory):
 def test_counts_are_the_days_and_last_weeks(month):
     r, truth = month.report, month.truth
     assert len(truth) == 28
-    for traffic, day in ((r.today, DAY), (r.last_week, DAY - timedelta(days=7))):
+    for counted, day in ((r.today, DAY), (r.last_week, DAY - timedelta(days=7))):
         expected = truth[day]
-        assert traffic.day == day and traffic.recorded
-        assert (traffic.entries, traffic.exits, traffic.passers_by) == (
+        assert counted.day == day and counted.recorded
+        assert (counted.entries, counted.exits, counted.passers_by) == (
             expected.entries, expected.exits, expected.passers_by
         )
-        by_hour = traffic.entries_by_hour()
+        by_hour = counted.entries_by_hour()
         assert {h: int(n) for h, n in enumerate(by_hour) if n} == expected.entries_by_hour
     assert r.today.entries != r.last_week.entries  # two different days, not one read twice
-    # The same day as `storelens stats` sees it.
-    assert r.today.entries == sum(month.stats.entries.values())
-    assert r.today.capture_rate == pytest.approx(month.stats.capture_rate)
-    assert 0 < r.today.capture_rate < 1
-    assert r.visits.entered == month.stats.entered_visits
+    assert 0 < r.today.units < r.today.entries  # groups came in: fewer buying units than people
+    # The same day as the dashboard's Traffic page sees it.
+    d = month.dashboard
+    assert (d.entries, d.exits, d.passers_by, d.units) == (r.today.entries, r.today.exits, r.today.passers_by,
+                                                          r.today.units)
+    assert r.today.capture_rate == pytest.approx(d.capture_rate) and 0 < r.today.capture_rate < 1
+    assert r.visits.entered == r.today.entries  # every simulated visitor's visit, staff's left out
+
+
+def test_sales_are_the_days_receipts_over_its_buying_units(month):
+    r, truth = month.report, month.truth
+    for sales, day, units in ((r.sales, DAY, r.today.units), (r.sales_last_week, DAY - timedelta(days=7), None)):
+        assert sales.recorded and sales.receipts == truth[day].receipts
+        assert sales.totals.sales == pytest.approx(truth[day].sales)
+        assert sales.totals.average_ticket == pytest.approx(truth[day].sales / truth[day].receipts)
+        if units is not None:
+            assert sales.totals.units == units and sales.totals.conversion == pytest.approx(sales.receipts / units)
+    assert r.sales.zones and all(z.buyers <= z.units for z in r.sales.zones)
 
 
 def test_zones_ranked_hottest_first_without_staff_zones(month):
@@ -129,7 +144,8 @@ def test_html_is_self_contained_and_shows_the_figures(month):
     assert f"{r.today.entries:,}" in text and f"{r.today.passers_by:,}" in text
     diff = r.today.entries - r.last_week.entries
     assert f"{'+' if diff > 0 else '−'}{abs(diff)}" in text and f"vs {r.last_week.entries} last Saturday" in text
-    assert "no sales data" in text and "No queue data" in text
+    assert f"{100 * r.sales.totals.conversion:.1f}%" in text and f"{r.sales.totals.average_ticket:,.2f}" in text
+    assert "No queue data" in text
     for z in r.zones.zones:
         assert z.name.replace("_", " ") in text
     assert "someone went into the back room" in text
@@ -163,7 +179,8 @@ def test_pdf_pages_render_with_the_reports_text(month, tmp_path):
         "Visitors per hour",
         "Where people spent time",
         "Time in each zone",
-        "no sales data",
+        f"{r.sales.totals.receipts} receipts for {r.today.units} buying units",
+        "Sales",
         "someone went into the back room",
         "page 3 of 3",
     ):

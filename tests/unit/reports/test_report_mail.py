@@ -19,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from report_history import month_store, simulate_day
 
+from storelens.config.identity import store_id_of
 from storelens.errors import ConfigError
 from storelens.reports.archive import ReportArchive
 from storelens.reports.schedule import DailyReports, RetryPolicy, due_day, next_run
@@ -62,7 +63,7 @@ def shop(tmp_path_factory):
     folder = tmp_path_factory.mktemp("shop")
     store, config = month_store(folder)
     with open_store_database(config) as db:
-        simulate_day(store, DAY).write(db)
+        simulate_day(store, DAY).write(db, store_id_of(config))
     return config
 
 
