@@ -25,7 +25,7 @@ ID_OFFSET = 5000  # stored ids are not the simulator's person ids
 @pytest.fixture(scope="module")
 def sim() -> tuple[SimStore, PeopleLog]:
     store = build_store(2)
-    return store, simulate_people(store, START, DURATION_S, fps=5.0, seed=11)
+    return store, simulate_people(store, START, DURATION_S, fps=5.0, seed=30)  # staff step out and back in it
 
 
 def _ts(log: PeopleLog, seconds: float) -> datetime:
@@ -53,10 +53,23 @@ def _perfect(store: SimStore, log: PeopleLog) -> StoredRecords:
         LineCrossing(line, STORE_CAMERA_ID, int(p) + ID_OFFSET, _ts(log, t), Direction(d))
         for line, p, t, d in zip(cross.line.tolist(), cross.person_id, cross.t_s, cross.direction.tolist())
     ]
-    inside = points_in_polygon(log.xy_m, np.asarray(store.outline))  # staff too: they never pass the door
+    inside = points_in_polygon(log.xy_m, np.asarray(store.outline))  # staff too: on duty from the start
     pid, t = log.person_id[inside], log.frame_index[inside] / log.fps
+    role, group = log.persons.role, log.persons.group_id
+    entrants = truth.store_visits(log, store).person_id.tolist()
+    unit_of_group: dict[int, int] = {}
+    for p in entrants:  # a group's unit is named after its lowest id, as the analytics name it
+        unit_of_group[group[p]] = min(unit_of_group.get(group[p], p + ID_OFFSET), p + ID_OFFSET)
     visits = [
-        Visit(STORE_CAMERA_ID, int(p) + ID_OFFSET, _ts(log, t[pid == p].min()), _ts(log, t[pid == p].max()), True)
+        Visit(
+            STORE_CAMERA_ID,
+            int(p) + ID_OFFSET,
+            _ts(log, t[pid == p].min()),
+            _ts(log, t[pid == p].max()),
+            True,
+            "staff" if role[p] == "staff" else "visitor",
+            unit_of_group[group[p]] if p in entrants else None,
+        )
         for p in np.unique(pid)
     ]
     return StoredRecords(crossings, zone_visits, visits, positions)
@@ -96,6 +109,30 @@ def test_the_truth_itself_scores_perfectly(sim):
     assert v.paths_scored > 5 and v.path_exact == 1.0
     assert score.occupancy_abs_error_p95 == 0
     assert score.occupancy_minute_error_p95 <= 1  # half-open visit intervals against frame counts
+    p = score.people
+    assert p.true_entries > 20 and (p.entries, p.exits) == (p.true_entries, p.true_exits)
+    assert p.entries_with_staff > p.entries  # the floor staff went out to the pavement board and back
+    assert p.staff_recognised == 1.0 and p.shopper_s_as_staff == 0.0 and p.shoppers_as_staff == 0.0
+    assert p.true_units < p.true_entries and p.units == p.true_units
+    assert p.true_staff_on_floor > 1.5 and p.staff_on_floor == pytest.approx(p.true_staff_on_floor, abs=0.25)
+
+
+def test_staff_taken_for_shoppers_and_shoppers_taken_for_staff_are_scored_as_such(sim):
+    store, log = sim
+    perfect = _perfect(store, log)
+    staff = set((log.persons.with_role("staff") + ID_OFFSET).tolist())
+    shoppers = sorted({v.track_id for v in perfect.visits if v.unit_id is not None})[:5]
+    swapped = [
+        dataclasses.replace(v, role="visitor") if v.track_id in staff
+        else dataclasses.replace(v, role="staff", unit_id=None) if v.track_id in shoppers
+        else v
+        for v in perfect.visits
+    ]
+    p = score_simulation(store, log, dataclasses.replace(perfect, visits=swapped)).people
+    assert p.staff_recognised == 0.0 and p.entries_with_staff == p.true_entries + 1  # back from the pavement
+    assert p.entries == p.true_entries + 1 - 5  # staff counted as a visitor, five shoppers left out as staff
+    assert p.shoppers_as_staff == pytest.approx(5 / p.shoppers) and 0 < p.shopper_s_as_staff < 0.2
+    assert p.units < p.true_units  # the five shoppers' units are gone with them (unless shared)
 
 
 def test_fragments_are_scored_as_fragments(sim):
