@@ -14,7 +14,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import NoReturn
 
@@ -47,6 +47,18 @@ def _count(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"not a whole number, 0 or more: {text!r}")
     return int(text)
+
+
+def _day(text: str) -> date:
+    """A calendar date, YYYY-MM-DD, within the times the command line accepts."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+    first, end = (t.date() for t in TIME_RANGE)
+    if not first + timedelta(days=7) <= day < end:  # the report reads the week before too
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: give a day from {first + timedelta(days=7)} on")
+    return day
 
 
 def _hours(text: str) -> float:
@@ -158,6 +170,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", type=Path, default=Path("heatmap.png"), help="PNG to write")
     p.set_defaults(func=_cmd_heatmap)
 
+    p = sub.add_parser("report", help="the daily report of one day as HTML and PDF (and mail it)")
+    p.add_argument("config", type=Path, help="store config (YAML)")
+    p.add_argument("--day", type=_day, help="local date YYYY-MM-DD of the store (default: yesterday there)")
+    p.add_argument("-o", "--out", type=Path, default=Path("out"), help="folder for <store>-<day>.html and .pdf")
+    p.add_argument("--db", type=_db_url, help="database URL instead of the config's storage.url")
+    p.add_argument("--mail", action="store_true", help="also mail it to the config's reports.email recipients")
+    p.set_defaults(func=_cmd_report)
+
     p = sub.add_parser("calibrate", help="check each camera's floor calibration: error and a grid image")
     p.add_argument("config", type=Path, help="store config (YAML)")
     p.add_argument("--camera", help="one camera only (default: all)")
@@ -218,6 +238,7 @@ EXAMPLES = {
     "run": "storelens run store.yaml --start 2026-11-20T10:00",
     "stats": "storelens stats store.yaml --from 2026-11-20 --to 2026-11-21",
     "heatmap": "storelens heatmap store.yaml -o heatmap.png",
+    "report": "storelens report store.yaml --day 2026-11-20 -o out/",
     "calibrate": "storelens calibrate store.yaml -o out/",
     "serve": "storelens serve store.yaml --port 8080",
     "user": "storelens user add alice --role manager -c store.yaml",
@@ -453,6 +474,31 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
         f"wrote {path}: {report.heat.seconds.sum() / 60:,.0f} visitor-minutes on the floor shown, colour scale "
         f"0-{scale.top:,.3g} visitor-minutes per m2 (95th-percentile spot at {scale.p95_share:.0%} of it)"
     )
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from storelens.config import load_config
+    from storelens.reports.daily_output import make_daily_report, write_report_files
+    from storelens.reports.mail import report_message, send_message, smtp_password
+
+    config = load_config(args.config)
+    email = config.reports.email
+    if args.mail and email is None:
+        raise ConfigError(f"{args.config}: --mail needs a reports.email section (smtp_host, from, to)")
+    password = smtp_password(email) if args.mail else None  # a missing one stops here, before the work
+    day = args.day or datetime.now(config.tz).date() - timedelta(days=1)
+    with _database(args, config) as db:
+        rendered = make_daily_report(config, db, day)
+    for path in write_report_files(rendered, args.out):
+        print(path)
+    if args.mail:
+        message = report_message(
+            email, rendered.subject, rendered.text, rendered.html, rendered.pdf, f"{rendered.stem}.pdf"
+        )
+        refused = send_message(message, email, password)
+        sent = [a for a in email.to if a not in refused]
+        print(f"mailed to {', '.join(sent)}" + (f"; refused: {', '.join(refused)}" if refused else ""))
     return 0
 
 

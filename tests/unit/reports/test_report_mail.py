@@ -7,17 +7,15 @@ is what a recipient would: the HTML body with its pictures as parts, the PDF att
 
 from __future__ import annotations
 
-import socket
 import time
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from report_history import month_store, simulate_day
+from smtp_server import free_port, smtp_server
 
 from storelens.config.identity import store_id_of
 from storelens.errors import ConfigError
@@ -27,34 +25,6 @@ from storelens.runner import open_store_database
 
 DAY = date(2026, 3, 7)
 RECIPIENTS = ["manager@example.com", "owner@example.com"]
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.messages.append((list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def smtp_server(port: int):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="module")
