@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -198,7 +199,8 @@ class CsvRoute(APIRoute):
             response.headers.append("Vary", "Accept")
             if not wanted or layout is None or not 200 <= response.status_code < 300 or not hasattr(response, "body"):
                 return response  # JSON, an error, or a streamed answer (never made into a table)
-            return _as_csv(request, response, layout, table, await get_context(request))
+            # In a worker thread: a long table takes milliseconds the event loop owes the live feed.
+            return await run_in_threadpool(_as_csv, request, response, layout, table, await get_context(request))
 
         return negotiated
 

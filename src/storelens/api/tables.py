@@ -1,7 +1,7 @@
 """The tables in API answers, for their CSV form: which list of a response is its table, and its columns.
 
 A response model may name its tables in a ``csv_tables`` class variable (:class:`Rows` or
-:class:`Grid` by name, the first the default). Without one the table is found from the types: a
+:class:`Grid` by name, the first the default; empty: none). Without one the table is found from the types: a
 list response is its own table; a model with exactly one field holding a list of objects (or a
 dict of such lists) has that one; a model with none has no table (its CSV is refused); a model
 with several must name them, or :func:`layout_of` raises ``TypeError`` when its route is made,
@@ -162,12 +162,15 @@ def _get(value: Any, path: Sequence[str | int]) -> Any:
 
 def cell_text(value: Any) -> str:
     """A JSON value as a CSV cell (see the module doc)."""
+    kind = type(value)  # exact types, most common first: this runs once per cell
+    if kind is str:
+        return value
+    if kind is float or kind is int:
+        return repr(value)  # as JSON writes it (json.dumps uses repr), several times faster
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, str):
-        return value
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -225,9 +228,14 @@ class _RowsTable:
         else:
             header.insert(0, ".".join([*self.path, self.key]))
             items = [(key, item) for key, values in (found or {}).items() for item in values]
+        # A field of the item itself (most columns) is read directly, a deeper path walked.
+        direct = [c.path[0] if len(c.path) == 1 else None for c in columns]
         rows = []
         for key, item in items:
-            row = [_get(item, c.path) for c in columns]
+            if not isinstance(item, dict):  # a list of scalars: its one column is the item
+                row = [_get(item, c.path) for c in columns]
+            else:
+                row = [item.get(d) if d is not None else _get(item, c.path) for d, c in zip(direct, columns)]
             rows.append(row if self.key is None else [key, *row])
         return header, rows
 
@@ -296,6 +304,8 @@ def layout_of(response_model: Any) -> CsvLayout | None:
     if not _is_model(tp):
         return None
     declared: Mapping[str, Rows | Grid] | None = getattr(tp, "csv_tables", None)
+    if declared == {}:  # declared table-less: a list in it is a detail, not its content (the live summary)
+        return None
     if declared is None:
         found = [key for key, annotation in _fields(tp) if _table_rows_of(annotation) is not None]
         if not found:

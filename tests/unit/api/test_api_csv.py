@@ -25,7 +25,7 @@ from storelens.api.csv_route import prefers_csv
 from storelens.api.tables import Rows, layout_of
 from storelens.storage import CameraInfo, open_database
 
-PATH_SAMPLES: dict[str, str] = {"camera_id": "door"}
+PATH_SAMPLES: dict[str, str] = {"camera_id": "door", "day": "2026-03-04"}
 """A value for each path parameter of a GET route (add one here when a route brings a new one)."""
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 DISPOSITION = re.compile(r'^attachment; filename="([a-z0-9-]+-[0-9T_-]+\.csv)"(?:; filename\*=UTF-8\'\'(\S+))?$')
@@ -379,3 +379,7 @@ def test_layouts_are_found_or_the_model_must_say(model, expectation):
     with expectation:
         layout = layout_of(model)
         assert (layout is None) == (model is _Item)
+
+
+def test_a_list_of_scalars_is_one_column():
+    assert layout_of(list[float]).render([1.5, None, 2]) == [["value"], ["1.5"], [""], ["2"]]
