@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -54,6 +54,7 @@ class ArchivedReport:
         html / pdf: Its files.
         made_at: When it was made (UTC).
         subject / text: Its mail's subject and text part.
+        figures: Its headline figures (visitors, passers_by, capture_rate, conversion, alerts).
         mailed_at: When the mail server took it (UTC); None: not yet (or no mail configured).
         mail_attempts: Failed and successful tries to mail it.
         mail_error: Why the last try failed, one line; None after a success or before any try.
@@ -65,6 +66,7 @@ class ArchivedReport:
     made_at: datetime
     subject: str
     text: str
+    figures: dict[str, int | float | None] = field(default_factory=dict)
     mailed_at: datetime | None = None
     mail_attempts: int = 0
     mail_error: str | None = None
@@ -105,6 +107,7 @@ class ReportArchive:
             made_at=(now or datetime.now(UTC)).astimezone(UTC),
             subject=rendered.subject,
             text=rendered.text,
+            figures=rendered.figures,
         )
         write_atomic(entry.html, rendered.html.encode("utf-8"))
         write_atomic(entry.pdf, rendered.pdf)
@@ -125,6 +128,7 @@ class ReportArchive:
                 made_at=datetime.fromisoformat(data["made_at"]),
                 subject=data["subject"],
                 text=data["text"],
+                figures=dict(data.get("figures") or {}),
                 mailed_at=datetime.fromisoformat(data["mailed_at"]) if data.get("mailed_at") else None,
                 mail_attempts=int(data.get("mail_attempts", 0)),
                 mail_error=data.get("mail_error"),
@@ -189,6 +193,7 @@ class ReportArchive:
             "made_at": entry.made_at.isoformat(),
             "subject": entry.subject,
             "text": entry.text,
+            "figures": entry.figures,
             "mailed_at": entry.mailed_at.isoformat() if entry.mailed_at else None,
             "mail_attempts": entry.mail_attempts,
             "mail_error": entry.mail_error,

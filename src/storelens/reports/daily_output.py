@@ -42,6 +42,18 @@ class RenderedReport:
     text: str
 
     @property
+    def figures(self) -> dict[str, int | float | None]:
+        """The headline figures, for the archive's list."""
+        r = self.report
+        return {
+            "visitors": r.today.entries if r.today.recorded else None,
+            "passers_by": r.today.passers_by if r.today.recorded else None,
+            "capture_rate": r.today.capture_rate,
+            "conversion": r.sales.totals.conversion if r.sales.recorded else None,
+            "alerts": len(r.alerts),
+        }
+
+    @property
     def stem(self) -> str:
         return self.report.stem
 
