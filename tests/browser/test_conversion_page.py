@@ -23,6 +23,7 @@ CATEGORIES = {"aisle_1": "snacks", "aisle_2": "drinks"}
 
 def with_categories() -> StoreConfig:
     data = store_config().model_dump()
+    data["pos"]["checkout_zone_covers"] = "till"  # its "till" zone is where people pay
     for zone in data["zones"]:
         if zone["name"] in CATEGORIES:
             zone["categories"] = [CATEGORIES[zone["name"]]]

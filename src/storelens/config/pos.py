@@ -136,13 +136,21 @@ class PosConfig(StorelensModel):
             "checkout_queue zone"
         ),
     )
+    checkout_zone_covers: Literal["queue", "till"] = Field(
+        "queue",
+        title="What the checkout zone covers",
+        description=(
+            "queue: the line only (the payer leaves it when called to the till, before the receipt prints); "
+            "till: the line and the spot where the customer pays (the payer leaves it just after the receipt)"
+        ),
+    )
     match_window_s: float = Field(
         120.0,
         gt=0,
         title="Match window",
         description=(
-            "A receipt is matched to the visitor whose stay in its till's checkout zone ends nearest its time, "
-            "at most this many seconds away; wider matches more receipts, and more of them wrongly"
+            "Longest time between a receipt and its payer leaving the checkout zone (queue: the longest "
+            "service; till: the walk away); longer matches more receipts, and more of them wrongly"
         ),
     )
 

@@ -1,15 +1,23 @@
 """Which buying unit paid which receipt: receipts at a till matched to stays in its checkout zone.
 
-A till prints the receipt when the customer has paid; the customer then leaves the till. So the
-payer is the unit whose stay in the till's checkout zone (``pos.tills``, or any checkout_queue
-zone for a till not listed) ends nearest the receipt's time, after the till clock's offset
-(``pos.clock_offset_s``) is added. People queueing behind are in the zone at that moment too, but
-they leave it a service time (tens of seconds) later.
+A till prints the receipt when the customer has paid. Where the payer was then depends on what
+the till's checkout zone (``pos.tills``, or any checkout_queue zone for a till not listed) covers
+(``pos.checkout_zone_covers``):
 
-The rule, in order:
+* ``queue``, the line only: the payer left the zone when called to the till, a service time
+  (``MIN_SERVICE_S`` or more) *before* the receipt; whoever was next in line leaves it as the
+  till frees, just *after* the receipt, so the payer is the unit that left the line last before
+  the receipt was being paid for;
+* ``till``, the line and the paying spot: the payer was in the zone when the receipt printed and
+  leaves it just *after*; the next in line stays until their own payment.
+
+The rule, in order (times after the till clock's offset, ``pos.clock_offset_s``, is added):
 
 1. A receipt and a stay are candidates when the stay is in one of the receipt's checkout zones
-   and ends at most ``window_s`` before or after the receipt.
+   and lasted at least the zone's least paying stay, and
+   - ``queue``: it ended between ``window_s`` and ``MIN_SERVICE_S`` before the receipt;
+   - ``till``: the unit was in the zone when the receipt printed (give or take
+     ``PRESENT_SLACK_S``) and left at most ``window_s`` after it.
 2. Candidate pairs are taken nearest first (smallest gap between the stay's end and the
    receipt): the pair is matched if neither the receipt nor the unit is matched yet. A unit pays
    at most one receipt and a receipt has at most one payer.
@@ -21,12 +29,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-__all__ = ["Attribution", "CheckoutStays", "attribute_receipts"]
+__all__ = ["MIN_SERVICE_S", "MIN_STAY_S", "PRESENT_SLACK_S", "Attribution", "CheckoutStays", "attribute_receipts"]
 
 _SECOND_US = 1_000_000
+PRESENT_SLACK_S = 5.0
+"""``till`` zones: how far outside a stay a receipt may print and the unit still count as present
+(position and clock jitter; a systematic till clock offset is ``pos.clock_offset_s``)."""
+MIN_SERVICE_S = 5.0
+"""``queue`` zones: paying takes at least this long, so the payer left the line at least this long
+before the receipt (the next in line leaves it about as the receipt prints)."""
+MIN_STAY_S = {"queue": 2.5, "till": 8.0}
+"""Shortest stay that can be a payer's: walking the line up to the till (``queue``), or queueing
+and paying (``till``); crossing the zone on the way somewhere else takes less."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +87,7 @@ def attribute_receipts(
     till_zones: Mapping[str, str] | None = None,
     window_s: float = 120.0,
     clock_offset_s: float = 0.0,
+    zone_covers: Literal["queue", "till"] = "queue",
 ) -> Attribution:
     """Match receipts to the units that paid them (see the module docstring).
 
@@ -80,6 +99,7 @@ def attribute_receipts(
         till_zones: Till -> its checkout zone.
         window_s: Largest gap between a receipt and the end of its payer's stay.
         clock_offset_s: Added to receipt times (a till clock behind the cameras' is positive).
+        zone_covers: What the checkout zones cover, ``queue`` or ``till`` (see the module docstring).
     """
     n = len(receipt_ts_us)
     unit_of = np.full(n, -1, dtype=np.int64)
@@ -88,7 +108,8 @@ def attribute_receipts(
         return Attribution(unit_of, gap)
     t = np.asarray(receipt_ts_us, dtype=np.int64) + round(clock_offset_s * _SECOND_US)
     window_us = round(window_s * _SECOND_US)
-    # Stage 1: candidate pairs, from the stays ending within the window of each receipt.
+    # Stage 1: candidate pairs, from the stays ending within the window of each receipt, that ended
+    # when the payer's would have and were long enough to be a payer's.
     order = np.argsort(stays.exit_us, kind="stable")
     exits = np.asarray(stays.exit_us, dtype=np.int64)[order]
     lo = np.searchsorted(exits, t - window_us, side="left")
@@ -97,9 +118,21 @@ def attribute_receipts(
     receipt = np.repeat(np.arange(n), counts)
     stay = order[np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))]
     zone_ok = _zone_allowed(receipt_till, checkout_zones, till_zones or {})
-    keep = zone_ok[receipt, _zone_index(stays.zone, checkout_zones)[stay]]
+    enter_us = np.asarray(stays.enter_us, dtype=np.int64)[stay]
+    exit_us = np.asarray(stays.exit_us, dtype=np.int64)[stay]
+    t_r = t[receipt]
+    if zone_covers == "queue":
+        when = exit_us <= t_r - round(MIN_SERVICE_S * _SECOND_US)
+    else:
+        slack_us = round(PRESENT_SLACK_S * _SECOND_US)
+        when = (enter_us <= t_r + slack_us) & (exit_us >= t_r - slack_us)
+    keep = (
+        zone_ok[receipt, _zone_index(stays.zone, checkout_zones)[stay]]
+        & when
+        & (exit_us - enter_us >= round(MIN_STAY_S[zone_covers] * _SECOND_US))
+    )
     receipt, stay = receipt[keep], stay[keep]
-    cost = np.abs(np.asarray(stays.exit_us, dtype=np.int64)[stay] - t[receipt])
+    cost = np.abs(exit_us[keep] - t_r[keep])
     # Stage 2: nearest pairs first, each receipt and each unit used once.
     paid: set[int] = set()
     for k in np.lexsort((stay, receipt, cost)).tolist():

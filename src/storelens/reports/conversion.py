@@ -240,5 +240,12 @@ def _attribute(
     )
     pos = config.pos
     return attribute_receipts(
-        receipts.ts_us, receipts.till.tolist(), table, checkout, pos.tills, pos.match_window_s, pos.clock_offset_s
+        receipts.ts_us,
+        receipts.till.tolist(),
+        table,
+        checkout,
+        pos.tills,
+        pos.match_window_s,
+        pos.clock_offset_s,
+        pos.checkout_zone_covers,
     )

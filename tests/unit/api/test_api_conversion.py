@@ -20,14 +20,14 @@ ZONES = [
 
 @pytest.fixture
 def conversion_client(make_client, db_url):
-    """Today (see api_helpers.fill): three came in; track 1 stayed in aisle_1, then at the till until
-    14:11:45, and paid 4.50 of snacks at 14:11:44. A receipt at 14:50 nobody was seen paying."""
+    """Today (see api_helpers.fill): three came in; track 1 stayed in aisle_1, then in the till's line
+    until 14:11:45, and paid 4.50 of snacks at 14:12:25. A receipt at 14:50 nobody was seen paying."""
     with open_database(db_url) as db:
         store_receipts(
             db,
             "corner-shop",
             [
-                Receipt("R1", at(-2896), "till_1", 4.5, (ReceiptLine("snacks", 4.5),)),
+                Receipt("R1", at(-2855), "till_1", 4.5, (ReceiptLine("snacks", 4.5),)),
                 Receipt("R2", at(-600), "till_1", 10.0, (ReceiptLine("drinks", 10.0),)),
             ],
         )
@@ -41,7 +41,7 @@ def test_conversion_of_today_per_hour_with_its_zones(conversion_client, tokens):
     cur = out["current"]
     assert (cur["people"], cur["totals"]["units"], cur["totals"]["receipts"]) == (3, 3, 2)
     assert cur["totals"]["conversion"] == pytest.approx(2 / 3) and cur["totals"]["average_ticket"] == 7.25
-    assert (cur["receipts_all"], cur["receipts_matched"], cur["median_match_gap_s"]) == (2, 1, 1.0)
+    assert (cur["receipts_all"], cur["receipts_matched"], cur["median_match_gap_s"]) == (2, 1, 40.0)
     assert len(cur["buckets"]) == 24 and cur["buckets"][0]["start"] == "2026-03-04T00:00:00Z"  # London = UTC
     busy = {b["start"][11:13]: (b["units"], b["receipts"]) for b in cur["buckets"] if b["units"] or b["receipts"]}
     assert busy == {"10": (1, 0), "12": (1, 0), "14": (1, 2)}

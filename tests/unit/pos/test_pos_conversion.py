@@ -73,30 +73,44 @@ def stays(*rows) -> CheckoutStays:
     return CheckoutStays(np.array(unit), np.array(zone, dtype=object), np.array(enter) * S, np.array(leave) * S)
 
 
-def test_each_receipt_goes_to_the_unit_that_left_the_till_nearest_its_time():
-    # A queue of three: each is in the zone when the first receipt prints, but leaves after their own.
-    queue = stays((1, "till", 0, 62), (2, "till", 10, 105), (3, "till", 20, 151), (4, "till", 500, 520))
+def test_a_zone_over_the_till_credits_the_unit_leaving_it_just_after_the_receipt():
+    # A queue of three: each is in the zone when the first receipt prints, but leaves after their own;
+    # unit 5 crossed the zone in 3 s at the moment of the first receipt (on its way elsewhere).
+    queue = stays((1, "till", 0, 62), (2, "till", 10, 105), (3, "till", 20, 151), (4, "till", 500, 520),
+                  (5, "till", 59, 61))
     receipt_ts = np.array([60, 103, 150, 900]) * S
-    out = attribute_receipts(receipt_ts, ["t1"] * 4, queue, ["till"], window_s=120)
+    out = attribute_receipts(receipt_ts, ["t1"] * 4, queue, ["till"], window_s=120, zone_covers="till")
     assert out.unit.tolist() == [1, 2, 3, -1] and out.matched == 3  # the last is 380 s from any stay
     assert out.gap_s[:3].tolist() == [2.0, 2.0, 1.0]
+
+
+def test_a_zone_over_the_line_credits_the_unit_that_left_it_last_before_the_receipt():
+    # The line: 1 is called to the till at 20 and pays until 60; 2 steps up as 1's receipt prints
+    # (leaving the line at 61) and pays until 103; 3 waits until 104 and pays until 150.
+    line = stays((1, "queue", 0, 20), (2, "queue", 10, 61), (3, "queue", 20, 104), (4, "queue", 300, 301))
+    receipt_ts = np.array([60, 103, 150, 302]) * S
+    out = attribute_receipts(receipt_ts, ["t1"] * 4, line, ["queue"], window_s=120, zone_covers="queue")
+    assert out.unit.tolist() == [1, 2, 3, -1]  # 4 only crossed the line (1 s)
+    assert out.gap_s[:3].tolist() == [40.0, 42.0, 46.0]
 
 
 def test_a_unit_pays_once_and_a_till_only_in_its_own_zone():
     two_tills = stays((1, "till_a", 0, 60), (2, "till_b", 0, 61), (1, "till_a", 200, 230))
     receipt_ts = np.array([60, 61, 230]) * S
     till_zones = {"a": "till_a", "b": "till_b"}
-    out = attribute_receipts(receipt_ts, ["a", "b", "a"], two_tills, ["till_a", "till_b"], till_zones)
+    zones = ["till_a", "till_b"]
+    out = attribute_receipts(receipt_ts, ["a", "b", "a"], two_tills, zones, till_zones, zone_covers="till")
     assert out.unit.tolist() == [1, 2, -1]  # unit 1 paid already; unit 2 was at the other till
-    anywhere = attribute_receipts(receipt_ts[1:2], ["b"], two_tills, ["till_a", "till_b"], {"b": "till_a"})
+    anywhere = attribute_receipts(receipt_ts[1:2], ["b"], two_tills, zones, {"b": "till_a"}, zone_covers="till")
     assert anywhere.unit.tolist() == [1]
 
 
 def test_a_till_clock_behind_the_cameras_is_corrected_by_the_offset():
     one = stays((7, "till", 0, 100))
     late = np.array([100 - 150]) * S  # the till's clock is 150 s behind
-    assert attribute_receipts(late, ["t"], one, ["till"], window_s=60).unit.tolist() == [-1]
-    assert attribute_receipts(late, ["t"], one, ["till"], window_s=60, clock_offset_s=150).unit.tolist() == [7]
+    match = {"window_s": 60, "zone_covers": "till"}
+    assert attribute_receipts(late, ["t"], one, ["till"], **match).unit.tolist() == [-1]
+    assert attribute_receipts(late, ["t"], one, ["till"], clock_offset_s=150, **match).unit.tolist() == [7]
 
 
 def test_zone_conversion_counts_units_who_stayed_and_bought_from_the_zones_categories():

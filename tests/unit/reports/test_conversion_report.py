@@ -38,7 +38,7 @@ def shop(tmp_path) -> StoreConfig:
                 {"name": "till", "kind": "checkout_queue", "polygon": square(15, 1, 19, 4)},
             ],
             "lines": [{"name": "door", "kind": "entrance", "a": [0, 2], "b": [0, 5], "in_side": "right"}],
-            "pos": {"tills": {"t1": "till"}},
+            "pos": {"tills": {"t1": "till"}, "checkout_zone_covers": "till"},  # people pay standing in it
             "storage": {"url": f"sqlite:///{tmp_path / 'store.db'}"},
         }
     )
