@@ -173,7 +173,20 @@ class VisitorsOut(BaseModel):
     last_week_exits: int | None
 
 
+class QueueNowOut(BaseModel):
+    zone: str
+    length: int = Field(description="People in the checkout queue zone now")
+    wait_s: float | None = Field(
+        description="Estimated wait (seconds) from the last 15 minutes: mean length / people served (Little's law); "
+        "null when nobody was served"
+    )
+    served: int = Field(description="People who left the queue in the last 15 minutes")
+    open_till_at: int = Field(description="Queue length that raises the \"open a till\" alert; 0: no alert")
+
+
 class SummaryOut(BaseModel):
+    csv_tables: ClassVar = {}  # a picture of now, not a table (its queues list is one detail of it)
+
     generated_at: datetime
     day_start: datetime
     day_end: datetime
@@ -189,6 +202,7 @@ class SummaryOut(BaseModel):
     )
     open_alerts: int
     siren: bool
+    queues: list[QueueNowOut] = Field(default_factory=list, description="Each checkout queue zone")
 
 
 class PositionOut(BaseModel):
@@ -335,6 +349,26 @@ class SankeyOut(BaseModel):
     nodes: list[SankeyNodeOut]
     links: list[SankeyLinkOut]
     colours: dict[str, str] = Field(description="Zone -> colour (#rrggbb)")
+
+
+class QueueRowOut(BaseModel):
+    zone: str
+    start: datetime
+    mean_length: float = Field(description="Mean people in the queue zone, sampled each second")
+    max_length: int
+    served: int = Field(description="People who left the queue zone in the bucket")
+    wait_s: float | None = Field(description="Mean wait by Little's law (mean length / served); null: nobody served")
+
+
+class QueueOut(BaseModel):
+    csv_tables: ClassVar = {"buckets": Rows("buckets"), "totals": Rows("totals")}
+
+    start: datetime
+    end: datetime
+    bucket: Literal["hour", "day"]
+    open_till_at: dict[str, int] = Field(description="Per queue zone, the length that raises \"open a till\"")
+    buckets: list[QueueRowOut]
+    totals: list[QueueRowOut] = Field(description="Per queue zone, the whole range")
 
 
 class ZonesOut(BaseModel):

@@ -13,6 +13,7 @@ import numpy as np
 
 from storelens.analytics.capture import capture_rate
 from storelens.api.positions import LivePoint, live_points
+from storelens.api.queue import queue_now
 from storelens.api.schemas import (
     AlertOut,
     LiveOut,
@@ -89,11 +90,12 @@ def live_state(config: StoreConfig, db: StoreDatabase, siren_on: bool, now: date
         else (None, None, None)  # "+28 vs 0" against a day nobody counted would be a lie
     )
     points = live_points(db.engine, to_us(now))
+    occupancy = _occupancy(config, points)
     summary = SummaryOut(
         generated_at=now.astimezone(tz),
         day_start=day_start.astimezone(tz),
         day_end=day_end.astimezone(tz),
-        occupancy=_occupancy(config, points),
+        occupancy=occupancy,
         visitors=VisitorsOut(
             entries=entries,
             exits=exits,
@@ -107,6 +109,7 @@ def live_state(config: StoreConfig, db: StoreDatabase, siren_on: bool, now: date
         capture_rate=capture_rate(today, passerby_lines(config)),
         open_alerts=db.count_open_alerts(),
         siren=siren_on,
+        queues=queue_now(config, db, now, occupancy),
     )
     alerts = [alert_out(a, config) for a in db.open_alerts(NEWEST_ALERTS)]
     return LiveOut(summary=summary, alerts=alerts, positions=_positions(config, points))

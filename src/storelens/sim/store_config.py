@@ -25,6 +25,8 @@ CONFIG_NAME = "store.yaml"
 PLAN_NAME = "floor_plan.png"
 DECIMALS = 9
 """Rounding of written numbers: exact to a nanometre, and R stays a rotation to 1e-9."""
+OPEN_TILL_AT = 4
+"""The simulated store's "open a till" queue length: past the queue barrier (4 places)."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -87,6 +89,8 @@ def store_config_dict(
             entry["min_dwell_s"] = _num(zone.min_dwell_s)
         if zone.inertia_s is not None:
             entry["inertia_s"] = _num(zone.inertia_s)
+        if zone.kind == "checkout_queue":
+            entry["open_till_at"] = OPEN_TILL_AT  # the queue reaches it in a busy hour
         zones.append(entry)
     inside = points_in_polygon(np.array([o.polygon.mean(axis=0) for o in store.obstacles]), store.outline)
     fixtures = [

@@ -15,7 +15,8 @@ from storelens.api.demographics import DemographicsOut, demographics
 from storelens.api.dwell import zone_report
 from storelens.api.heatmap import heatmap_out
 from storelens.api.params import Ctx, Range
-from storelens.api.schemas import HeatmapOut, TrafficOut, ZonesOut
+from storelens.api.queue import queue_out
+from storelens.api.schemas import HeatmapOut, QueueOut, TrafficOut, ZonesOut
 from storelens.api.timerange import TimeRange
 from storelens.api.traffic import MAX_HOURLY_DAYS, traffic
 from storelens.reports import heatmap_report, render_report
@@ -53,6 +54,15 @@ def get_demographics(
     if bucket == "hour" and r.days > MAX_HOURLY_DAYS:
         raise HTTPException(422, f"bucket=hour covers at most {MAX_HOURLY_DAYS} days; use bucket=day")
     return demographics(ctx.config, ctx.db, r, bucket)
+
+
+@router.get(
+    "/queue", response_model=QueueOut, summary="Checkout queues: length, people served and wait per hour or day"
+)
+def get_queue(_: Viewer, ctx: Ctx, r: Range, bucket: Annotated[Literal["hour", "day"], Query()] = "hour") -> QueueOut:
+    if bucket == "hour" and r.days > MAX_HOURLY_DAYS:
+        raise HTTPException(422, f"bucket=hour covers at most {MAX_HOURLY_DAYS} days; use bucket=day")
+    return queue_out(ctx.config, ctx.db, r, bucket)
 
 
 @router.get("/zones", response_model=ZonesOut, summary="Zone visits, dwell distribution and transitions")
