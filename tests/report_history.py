@@ -3,8 +3,10 @@
 The demo's shop (`storelens.sim.build_store`) open two hours a day. The report's day and the same
 weekday a week before (the two days a daily report reads) are simulated in full
 (`storelens.sim.simulate_people`, the demo's traffic profile scaled down) and their exact records
-written as the pipeline stores them under the fused ``store`` camera: line crossings, visits and
-zone visits from the simulator's truth (`storelens.sim.truth`), heat from every position. The
+written as the pipeline stores them under the fused ``store`` camera: line crossings, visits
+(staff as staff, groups as buying units) and zone visits from the simulator's truth
+(`storelens.sim.truth`), heat from every position, and the till's receipts
+(`storelens.sim.receipts`). The
 other days of the month are those two days' records moved to their date, a random share of the
 people kept, so every day differs. (`storelens.sim.history` runs people through the analytics
 instead, a minute per day: too slow for a month in a test.)
@@ -23,12 +25,13 @@ import numpy as np
 from storelens.analytics.records import Alert, Direction, FloorPositions, LineCrossing, Visit, ZoneVisit
 from storelens.config import StoreConfig, load_config
 from storelens.config.identity import store_id_of
-from storelens.pos.receipts import Receipt, ReceiptLine, to_rows
+from storelens.pos.receipts import Receipt, to_rows
 from storelens.runner import open_store_database
 from storelens.sim import build_store, simulate_people, write_store_config
 from storelens.sim.arrivals import TrafficProfile
 from storelens.sim.history import WEEKDAYS
 from storelens.sim.layout import SimStore
+from storelens.sim.receipts import simulate_receipts
 from storelens.sim.truth import line_crossings, store_visits, zone_visits
 from storelens.storage import STORE_CAMERA_ID, StoreDatabase
 from storelens.storage.receipts import save_receipts
@@ -62,6 +65,8 @@ class DayRecords:
     visits: list[Visit]
     zone_visits: list[ZoneVisit]
     receipts: list[Receipt]
+    payers: list[int]
+    """Track id of who paid each receipt."""
     positions: list[FloorPositions] = field(default_factory=list)
 
     def truth(self, store: SimStore) -> DayTruth:
@@ -115,11 +120,11 @@ class DayRecords:
                 if z.track_id in kept
             ],
             receipts=[
-                dataclasses.replace(r, receipt_id=f"{(r.ts + shift).date()}-{r.receipt_id.split('-')[-1]}",
-                                    ts=r.ts + shift)
-                for r in self.receipts
-                if int(r.receipt_id.split("-")[-1]) in kept
+                dataclasses.replace(r, receipt_id=f"{r.receipt_id}-d{days}", ts=r.ts + shift)
+                for r, payer in zip(self.receipts, self.payers)
+                if payer in kept
             ],
+            payers=[payer + ids for payer in self.payers if payer in kept],
         )
 
     def write(self, db: StoreDatabase, store_id: str) -> None:
@@ -155,6 +160,7 @@ def simulate_day(store: SimStore, day: date, seed: int = 0) -> DayRecords:
     crossings = line_crossings(log, store.lines)
     visits = store_visits(log, store)
     stays = zone_visits(log, store.zones)
+    receipts = simulate_receipts(store, log, seed)
     end_s = log.n_frames / log.fps
     staff = set(persons.with_role("staff").tolist())
     # A group's buying unit is its lowest id (as storelens.analytics.units names units).
@@ -181,33 +187,14 @@ def simulate_day(store: SimStore, day: date, seed: int = 0) -> DayRecords:
             for z, p, a, b in zip(stays.zone, stays.person_id, stays.enter_s, stays.exit_s)
             if int(p) not in staff
         ],
-        receipts=_receipts(store, log, day, offset, at),
+        receipts=receipts.to_receipts(start),
+        payers=[int(p) + offset for p in receipts.payer],
         positions=[
             FloorPositions(STORE_CAMERA_ID, log.ts(k), log.person_id[rows] + offset, log.xy_m[rows])
             for k in range(log.n_frames)
             for rows in [log.frame_rows(k)]
         ],
     )
-
-
-def _receipts(store: SimStore, log, day: date, offset: int, at) -> list[Receipt]:
-    """A receipt for each payment at the till the simulator made: when paying was done, one line
-    per category of the displays the payer stopped at."""
-    rng = np.random.default_rng(day.toordinal())
-    categories = {z.name: z.categories for z in store.zones if z.categories}
-    stops, queue = log.plan.stops, log.plan.queue
-    out = []
-    for p, done in zip(queue.person_id, queue.service_end_s):
-        if not np.isfinite(done) or done > log.n_frames / log.fps:
-            continue
-        stopped = {str(z) for z in stops.zone[stops.person_id == p]}
-        lines = [ReceiptLine(c, round(float(rng.uniform(2, 30)), 2)) for z in sorted(stopped & set(categories))
-                 for c in categories[z][:1]]
-        if not lines:
-            lines = [ReceiptLine("other", round(float(rng.uniform(2, 10)), 2))]
-        out.append(Receipt(f"{day}-{int(p) + offset}", at(done), "till-1", round(sum(x.amount for x in lines), 2),
-                           tuple(lines)))
-    return out
 
 
 def fill_month(
