@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,8 @@ MAX_FIELD_CHARS = 1000
 """Longer mapped fields are refused: no POS writes a 1000-character id, time or category."""
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+"""Bytes the configured encoding could not read, kept as lone surrogates by the decoder."""
 
 
 class PosFileError(StorelensError):
@@ -60,14 +63,16 @@ class ReadReceipts:
 
 
 @dataclass(slots=True)
-class _Row:
+class _Draft:
+    """A receipt being read: its first row's line and raw receipt fields (time, till, total), its
+    rows' lines, its lines so far, and the first disagreement between its rows, if any."""
+
     line: int
     last_line: int
-    receipt_id: str
-    ts: datetime
-    till: str
-    total: float | None
-    line_item: ReceiptLine | None
+    head: tuple[str, str, str]
+    rows: list[int]
+    items: list[ReceiptLine]
+    clash: RowProblem | None = None
 
 
 def read_receipts_csv(data: bytes, pos: PosConfig, store_tz: ZoneInfo, name: str = "the file") -> ReadReceipts:
@@ -83,26 +88,27 @@ def read_receipts_csv(data: bytes, pos: PosConfig, store_tz: ZoneInfo, name: str
         PosFileError: The file is empty, in another encoding than configured (UTF-16), or its
             header lacks a mapped column.
     """
-    lines = io.StringIO(_decode(data, pos, name), newline="").readlines()
+    text = _decode(data, pos, name)
+    lines = io.StringIO(text, newline="").readlines()
     records = _records(lines, 0, pos.delimiter)
     try:
         _, _, header = next(records)
     except (StopIteration, _RunawayQuote):
         raise PosFileError(f"{name} has no readable header row naming the columns") from None
     index = _column_index(header, pos, name)
+    reader = _Reader(index, len(header), pos, store_tz, surrogates=_SURROGATE.search(text) is not None)
     problems: list[RowProblem] = []
-    rows: list[_Row] = []
     broken: dict[str, int] = {}  # receipt id -> first malformed row: the receipt is left out whole
     n_rows = 0
     while records is not None:
         resume, records = records, None
         try:
             for first, last, fields in resume:
-                if not any(f.strip() for f in fields):
+                if not "".join(fields).strip():
                     continue  # blank lines between blocks are common in hand-edited exports
                 n_rows += 1
                 try:
-                    rows.append(_parse_row(first, last, fields, len(header), index, pos, store_tz))
+                    reader.add(first, last, fields)
                 except _RunawayQuote as err:
                     err.line = first
                     raise
@@ -113,7 +119,7 @@ def read_receipts_csv(data: bytes, pos: PosConfig, store_tz: ZoneInfo, name: str
         except _RunawayQuote as err:  # read on from the next line, as if the quote had been closed
             problems.append(RowProblem(err.line, str(err)))
             records = _records(lines, err.line, pos.delimiter)
-    receipts, receipt_problems = _assemble(rows, pos, broken)
+    receipts, receipt_problems = reader.receipts(broken)
     problems += receipt_problems
     problems.sort(key=lambda p: p.line)
     return ReadReceipts(receipts, problems, n_rows)
@@ -176,112 +182,148 @@ def _column_index(header: list[str], pos: PosConfig, name: str) -> dict[str, int
     return index
 
 
-def _parse_row(
-    first: int,
-    last: int,
-    fields: list[str],
-    n_columns: int,
-    index: dict[str, int],
-    pos: PosConfig,
-    store_tz: ZoneInfo,
-) -> _Row:
-    mapped = [fields[i] for i in index.values() if i < len(fields)]
-    if last > first and (len(fields) != n_columns or any("\n" in v or "\r" in v for v in mapped)):
-        raise _RunawayQuote(
-            f"a quoted field runs over {last - first + 1} lines: an unclosed quote? (read on from line {first + 1})"
-        )
-    if len(fields) != n_columns:
-        raise _RowError(f"{len(fields)} fields, but the header has {n_columns} (a stray {pos.delimiter!r}?)")
-    values = {}
-    for field_name, i in index.items():
-        value = fields[i]
-        column = getattr(pos.columns, field_name)
-        if len(value) > MAX_FIELD_CHARS:
-            raise _RowError(f"column {column!r} holds {len(value)} characters, more than {MAX_FIELD_CHARS}")
-        if any("\udc80" <= ch <= "\udcff" for ch in value):
-            raise _RowError(f"column {column!r} has bytes that are not {pos.encoding} text: set pos.encoding")
-        values[field_name] = value.strip()
-    receipt_id = values["receipt_id"]
-    if not receipt_id:
-        raise _RowError(f"no receipt id (column {pos.columns.receipt_id!r} is empty)")
-    try:
-        ts = parse_time(values["time"], pos, store_tz)
-    except ValueError as err:
-        fmt = pos.time_format or "ISO 8601, e.g. 2026-03-04T10:15:00"
-        raise _RowError(f"bad time {values['time']!r} in column {pos.columns.time!r} (format {fmt}): {err}") from None
-    till = values.get("till", pos.default_till) or ""
-    if not till:
-        raise _RowError(f"no till (column {pos.columns.till!r} is empty)")
-    total = _amount(values, "total", pos)
-    category, amount = values.get("category", ""), values.get("amount", "")
-    if category and not amount:
-        raise _RowError(f"line of category {category!r} has no amount (column {pos.columns.amount!r} is empty)")
-    if amount and not category:
-        raise _RowError(f"line of amount {amount!r} has no category (column {pos.columns.category!r} is empty)")
-    line_item = None
-    if category:
-        line_item = ReceiptLine(pos.category_map.get(category, category), _amount(values, "amount", pos))
-    return _Row(first, last, receipt_id, ts, till, total, line_item)
+class _Reader:
+    """Rows into receipts. Each row's line is read as it comes (category and amount); the receipt's
+    own fields (time, till, total), repeated on each of its rows, are compared as written and read
+    once per receipt, at the end."""
 
+    def __init__(self, index: dict[str, int], n_columns: int, pos: PosConfig, store_tz: ZoneInfo, surrogates: bool):
+        self.pos = pos
+        self.store_tz = store_tz
+        self.n_columns = n_columns
+        self.surrogates = surrogates
+        self.columns = [(i, getattr(pos.columns, f)) for f, i in index.items()]
+        self.i_id, self.i_time = index["receipt_id"], index["time"]
+        self.i_till, self.i_total = index.get("till"), index.get("total")
+        self.i_category, self.i_amount = index.get("category"), index.get("amount")
+        self.drafts: dict[str, _Draft] = {}
 
-def _amount(values: dict[str, str], field_name: str, pos: PosConfig) -> float | None:
-    if field_name not in values:
-        return None
-    column = getattr(pos.columns, field_name)
-    text = values[field_name]
-    if not text:
-        raise _RowError(f"no {field_name} (column {column!r} is empty)")
-    try:
-        return parse_amount(text, pos)
-    except ValueError:
-        example = "1234.50" if pos.decimal_separator == "." else "1234,50"
-        raise _RowError(f"bad {field_name} {text!r} in column {column!r}: write amounts like {example}") from None
+    def add(self, first: int, last: int, fields: list[str]) -> None:
+        """Read one record (``first`` to ``last``: its lines in the file).
 
-
-def _assemble(rows: list[_Row], pos: PosConfig, broken: dict[str, int]) -> tuple[list[Receipt], list[RowProblem]]:
-    """Group rows into receipts (by id, in file order); a receipt with a malformed row, whose rows
-    disagree, or that fails the receipt checks is left out with the reason."""
-    groups: dict[str, list[_Row]] = {}
-    for row in rows:
-        groups.setdefault(row.receipt_id, []).append(row)
-    receipts, problems = [], []
-    for receipt_id, group in groups.items():
-        head = group[0]
-        if receipt_id in broken:
-            lines = ", ".join(str(r.line) for r in group)
-            problems.append(
-                RowProblem(head.line, f"receipt {receipt_id!r} left out: its line {broken[receipt_id]} is malformed "
-                           f"(its other rows: line {lines})")
-            )
-            continue
-        clash = _clash(head, group[1:])
-        if clash:
-            problems.append(clash)
-            continue
-        lines = tuple(r.line_item for r in group if r.line_item is not None)
-        total = head.total if head.total is not None else sum(line.amount for line in lines)
-        receipt = Receipt(receipt_id, head.ts, head.till, total, lines)
-        problem = receipt_problem(receipt, pos.line_sum_tolerance)
-        if problem:
-            problems.append(RowProblem(head.line, f"receipt {receipt_id!r}: {problem}", group[-1].last_line))
-            continue
-        receipts.append(receipt)
-    return receipts, problems
-
-
-def _clash(head: _Row, others: list[_Row]) -> RowProblem | None:
-    """The first row of a receipt that gives it another time, till or total than its first row."""
-    for row in others:
-        for what, mine, theirs in (
-            ("time", row.ts, head.ts),
-            ("till", row.till, head.till),
-            ("total", row.total, head.total),
+        Raises:
+            _RunawayQuote: A quoted field runs over lines where none can (read on from the next line).
+            _RowError: The row is malformed.
+        """
+        pos = self.pos
+        if last > first and (
+            len(fields) != self.n_columns or any("\n" in fields[i] or "\r" in fields[i] for i, _ in self.columns)
         ):
-            if mine != theirs:
+            raise _RunawayQuote(
+                f"a quoted field runs over {last - first + 1} lines: an unclosed quote? (read on from line {first + 1})"
+            )
+        if len(fields) != self.n_columns:
+            raise _RowError(f"{len(fields)} fields, but the header has {self.n_columns} (a stray {pos.delimiter!r}?)")
+        if self.surrogates or sum(map(len, fields)) > MAX_FIELD_CHARS:  # the field by field look, when needed
+            for i, column in self.columns:
+                value = fields[i]
+                if len(value) > MAX_FIELD_CHARS:
+                    raise _RowError(f"column {column!r} holds {len(value)} characters, more than {MAX_FIELD_CHARS}")
+                if _SURROGATE.search(value):
+                    raise _RowError(f"column {column!r} has bytes that are not {pos.encoding} text: set pos.encoding")
+        receipt_id = fields[self.i_id].strip()
+        if not receipt_id:
+            raise _RowError(f"no receipt id (column {pos.columns.receipt_id!r} is empty)")
+        head = (
+            fields[self.i_time].strip(),
+            "" if self.i_till is None else fields[self.i_till].strip(),
+            "" if self.i_total is None else fields[self.i_total].strip(),
+        )
+        item = None
+        if self.i_category is not None:
+            category, amount = fields[self.i_category].strip(), fields[self.i_amount].strip()
+            if category and not amount:
+                raise _RowError(f"line of category {category!r} has no amount (column {pos.columns.amount!r} is empty)")
+            if amount and not category:
+                raise _RowError(f"line of amount {amount!r} has no category (column {pos.columns.category!r} is empty)")
+            if category:
+                item = ReceiptLine(pos.category_map.get(category, category), self._amount(amount, "amount"))
+        draft = self.drafts.get(receipt_id)
+        if draft is None:
+            draft = self.drafts[receipt_id] = _Draft(first, last, head, [], [])
+        elif head != draft.head and draft.clash is None:
+            draft.clash = self._clash(receipt_id, draft, head, first)
+        draft.rows.append(first)
+        draft.last_line = last
+        if item is not None:
+            draft.items.append(item)
+
+    def receipts(self, broken: dict[str, int]) -> tuple[list[Receipt], list[RowProblem]]:
+        """The receipts read, in file order; those with a malformed or disagreeing row, or that fail
+        the receipt checks, are left out with the reason."""
+        receipts, problems = [], []
+        for receipt_id, draft in self.drafts.items():
+            if receipt_id in broken:
+                rows = ", ".join(map(str, draft.rows))
+                problems.append(
+                    RowProblem(
+                        draft.line,
+                        f"receipt {receipt_id!r} left out: its line {broken[receipt_id]} is malformed (its other "
+                        f"rows: line {rows})",
+                    )
+                )
+                continue
+            if draft.clash is not None:
+                problems.append(draft.clash)
+                continue
+            try:
+                ts, till, total = self._head(draft.head)
+            except _RowError as err:
+                problems.append(RowProblem(draft.line, str(err), draft.last_line))
+                continue
+            items = tuple(draft.items)
+            receipt = Receipt(receipt_id, ts, till, sum(i.amount for i in items) if total is None else total, items)
+            problem = receipt_problem(receipt, self.pos.line_sum_tolerance)
+            if problem:
+                problems.append(RowProblem(draft.line, f"receipt {receipt_id!r}: {problem}", draft.last_line))
+                continue
+            receipts.append(receipt)
+        return receipts, problems
+
+    def _head(self, head: tuple[str, str, str]) -> tuple[datetime, str, float | None]:
+        """The receipt's time, till and total (None: no total column), from their written form."""
+        pos = self.pos
+        time_text, till, total_text = head
+        try:
+            ts = parse_time(time_text, pos, self.store_tz)
+        except ValueError as err:
+            fmt = pos.time_format or "ISO 8601, e.g. 2026-03-04T10:15:00"
+            raise _RowError(f"bad time {time_text!r} in column {pos.columns.time!r} (format {fmt}): {err}") from None
+        if self.i_till is None:
+            till = pos.default_till
+        elif not till:
+            raise _RowError(f"no till (column {pos.columns.till!r} is empty)")
+        total = None if self.i_total is None else self._amount(total_text, "total")
+        return ts, till, total
+
+    def _amount(self, text: str, what: str) -> float:
+        column = getattr(self.pos.columns, what)
+        if not text:
+            raise _RowError(f"no {what} (column {column!r} is empty)")
+        try:
+            return parse_amount(text, self.pos)
+        except ValueError:
+            example = "1234.50" if self.pos.decimal_separator == "." else "1234,50"
+            raise _RowError(f"bad {what} {text!r} in column {column!r}: write amounts like {example}") from None
+
+    def _clash(self, receipt_id: str, draft: _Draft, head: tuple[str, str, str], line: int) -> RowProblem | None:
+        """Whether a row gives its receipt another time, till or total than its first row did (the same
+        value written differently, 3.5 and 3.50, is no clash).
+
+        Raises:
+            _RowError: The row's own time or total cannot be read.
+        """
+        mine = self._head(head)
+        try:
+            theirs = self._head(draft.head)
+        except _RowError:
+            return None  # its first row is malformed: the receipt is reported for that
+        for what, a, b in zip(("time", "till", "total"), mine, theirs):
+            if a != b:
                 shown = (lambda v: v.isoformat()) if what == "time" else repr
                 return RowProblem(
-                    row.line,
-                    f"receipt {head.receipt_id!r} has {what} {shown(mine)} here but {shown(theirs)} on line "
-                    f"{head.line}: one receipt id must name one receipt (receipt left out)",
+                    line,
+                    f"receipt {receipt_id!r} has {what} {shown(a)} here but {shown(b)} on line {draft.line}: one "
+                    "receipt id must name one receipt (receipt left out)",
                 )
-    return None
+        return None

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from storelens.config.pos import CATEGORY_PATTERN, ID_PATTERN, PosConfig
@@ -41,12 +42,16 @@ MAX_LINES = 1000
 """Lines per receipt; more is an export that lost its receipt ids."""
 
 _ID = re.compile(ID_PATTERN)
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _CATEGORY = re.compile(CATEGORY_PATTERN)
 
 
-@dataclass(frozen=True, slots=True)
-class ReceiptLine:
-    """One line of a receipt: the product category (zones list the categories they show) and its amount."""
+class ReceiptLine(NamedTuple):
+    """One line of a receipt: the product category (zones list the categories they show) and its amount.
+
+    A named tuple, not a dataclass: an export has hundreds of thousands of lines, and a tuple is made
+    several times faster.
+    """
 
     category: str
     amount: float
@@ -125,7 +130,7 @@ def parse_amount(text: str, pos: PosConfig) -> float:
         if "." in value:
             raise ValueError(f"{text!r} is not a number with ',' decimals")
         value = value.replace(",", ".")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", value):
+    if not _NUMBER.fullmatch(value):
         raise ValueError(f"{text!r} is not a number")
     return float(value)
 

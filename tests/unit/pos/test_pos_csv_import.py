@@ -70,7 +70,7 @@ MALFORMED = [
     ),
     ("id with a space", ["B 1,2026-03-04T10:10:00,t1,2.00,snacks,2.00"], [(5, "receipt id 'B 1' must be")], GOOD),
     ("latin-1 bytes in a utf-8 file", [b"B1,2026-03-04T10:10:00,t1,2.00,caf\xe9,2.00"], [(5, "not utf-8 text")], GOOD),
-    ("exponent notation", ["B1,2026-03-04T10:10:00,t1,4e3,snacks,4e3"], [(5, "bad total '4e3'")], GOOD),
+    ("exponent notation", ["B1,2026-03-04T10:10:00,t1,4e3,snacks,4e3"], [(5, "bad amount '4e3'")], GOOD),
     (
         "beyond any amount",
         ["B1,2026-03-04T10:10:00,t1,12345678901234,snacks,12345678901234"],

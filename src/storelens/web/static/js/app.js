@@ -9,6 +9,7 @@ import {createHeatmapPage} from './pages/heatmap.js';
 import {createTrafficPage} from './pages/traffic.js';
 import {createZonesPage} from './pages/zones.js';
 import {createCamerasPage} from './pages/cameras.js';
+import {createReportsPage} from './pages/reports.js';
 import {createConversionPage} from './pages/conversion.js';
 
 const PAGES = {
@@ -17,6 +18,7 @@ const PAGES = {
   traffic: {title: 'Traffic', create: createTrafficPage},
   zones: {title: 'Zones', create: createZonesPage},
   conversion: {title: 'Conversion', create: createConversionPage},
+  reports: {title: 'Reports', create: createReportsPage},
   cameras: {title: 'Cameras', create: createCamerasPage},
 };
 const MANAGER_ROLES = new Set(['manager', 'admin']);
