@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from storelens.storage import schema
 from storelens.storage.engine import IMMEDIATE_OPTION, storage_errors
@@ -130,7 +131,8 @@ def save_receipts(db: StoreDatabase, store_id: str, rows: ReceiptRows, now: date
         changed = [rows.receipt_id[i] for i in fresh if rows.receipt_id[i] in stored]
         for chunk in _chunks(changed):
             for table in (schema.receipt_lines, schema.receipts):
-                conn.execute(table.delete().where(table.c.store_id == store_id, table.c.receipt_id.in_(chunk)))
+                ids = _among(conn, table.c.receipt_id, chunk)
+                conn.execute(table.delete().where(table.c.store_id == store_id, ids))
         _insert(conn, schema.receipts, _receipt_columns(rows, fresh, store_id, imported_us))
         _insert(conn, schema.receipt_lines, _line_columns(rows, fresh, store_id))
     return SavedReceipts(new=len(fresh) - len(changed), unchanged=n - len(fresh), updated=len(changed))
@@ -186,12 +188,21 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
         yield list(items[i : i + ID_CHUNK])
 
 
+def _among(conn: sa.Connection, column: sa.Column, values: list[str]) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``: with thousands of literals in an IN
+    list its planner, before statistics exist, checked every row of the store against the whole list
+    (77 s for 5,000 ids among 100,000 receipts, against 0.1 s)."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam("ids", values, type_=postgresql.ARRAY(sa.String)))
+    return column.in_(values)
+
+
 def _stored_hashes(conn: sa.Connection, store_id: str, receipt_ids: Sequence[str]) -> dict[str, str]:
     table = schema.receipts
     stored: dict[str, str] = {}
     for chunk in _chunks(receipt_ids):
         query = sa.select(table.c.receipt_id, table.c.content_hash).where(
-            table.c.store_id == store_id, table.c.receipt_id.in_(chunk)
+            table.c.store_id == store_id, _among(conn, table.c.receipt_id, chunk)
         )
         stored.update((rid, digest) for rid, digest in conn.execute(query))
     return stored
