@@ -134,6 +134,10 @@ def test_live_page_shows_counts_and_updates_within_two_seconds(server, browser):
     expect(page.locator("#kpi-inside")).to_have_text("4")
     expect(page.locator("#kpi-passers")).to_have_text(f"{s['passers_by']:,}")
     expect(page.locator("#zone-occupancy li[data-zone=aisle_1] .zone-count")).to_have_text("2")
+    (queue,) = s["queues"]
+    till = page.locator("#queues li[data-zone=till]")
+    expect(till.locator(".queue-length")).to_have_text(f"{queue['length']} in queue")
+    expect(till).to_contain_text("no one served" if queue["wait_s"] is None else "wait about")
     expect(page.locator(".floor-canvas")).to_have_attribute("data-people", "5")  # 4 inside, 1 on the pavement
     expect(page.locator("#live-status")).to_have_attribute("data-mode", "live")  # on the event stream
 
@@ -297,6 +301,10 @@ def check_page(page, name: str) -> None:
         expect(page.locator("#page-traffic svg rect").nth(10)).to_be_attached()  # charts draw on the next frame
         expect(page.locator("#peak-grid td").first).to_be_visible()
         expect(page.locator("#demographics-table tbody tr")).to_have_count(5)
+        # Staffing: two on duty from 09:00, a third over lunch; 12:00 has 3 on duty.
+        expect(page.locator("#staffing-table tbody tr:has(th:text-is('12')) td").first).to_have_text("3.0")
+        expect(page.locator("#staffing-table tbody tr:has(th:text-is('09')) td").first).to_have_text("2.0")
+        expect(page.locator("#traffic-units")).to_contain_text("buying units")
     elif name == "zones":
         expect(root).to_have_attribute("data-state", "ready")
         expect(page.locator("#zones-table tbody tr")).to_have_count(5)

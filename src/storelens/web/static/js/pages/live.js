@@ -3,7 +3,7 @@
 
 import {api} from '../api.js';
 import {FloorView} from '../floor.js';
-import {fmtInt, fmtPct, h, notice, setChildren, weekdayName, addDays} from '../util.js';
+import {fmtDuration, fmtInt, fmtPct, h, notice, setChildren, weekdayName, addDays} from '../util.js';
 
 function kpi(id, label) {
   const value = h('div', {class: 'kpi-value', id}, '–');
@@ -38,6 +38,7 @@ export function createLivePage(app) {
     h('span', {class: 'legend-item'}, h('span', {class: 'line-passerby'}), 'passer-by line'),
     h('span', {id: 'people-count', class: 'legend-item muted'}));
   const zonesList = h('ul', {class: 'zone-bars', id: 'zone-occupancy'});
+  const queueList = h('ul', {class: 'queues', id: 'queues'});
   const alertsHead = h('h2', {}, 'Open alerts');
   const alertsNote = h('div', {id: 'alerts-note'});
   const alertsFlash = h('div', {id: 'alerts-flash'});  // the outcome of the last acknowledgement
@@ -59,6 +60,7 @@ export function createLivePage(app) {
         h('div', {class: 'card area-zones'}, h('h2', {}, 'People per zone now'), zonesList)),
       h('div', {class: 'live-col'},
         h('div', {class: 'card area-alerts'}, alertsHead, alertsFlash, alertsNote, alertsList),
+        h('div', {class: 'card area-queue'}, h('h2', {}, 'Checkout queue'), queueList),
         h('div', {class: 'card area-siren'}, h('h2', {}, 'Siren'),
           h('div', {class: 'siren-row'}, sirenState, sirenButton), sirenWho, sirenSound, sirenError,
           app.canManage ? null : h('p', {class: 'muted small'}, 'Only managers can switch the siren.')))));
@@ -91,7 +93,9 @@ export function createLivePage(app) {
       counted !== s.occupancy.store ? h('div', {class: 'muted', id: 'kpi-inside-why'},
         `in − out at the door today: ${fmtInt(counted)} (staff, and anyone inside before counting began, are seen but not counted)`) : null);
     k.entries.value.textContent = fmtInt(s.visitors.entries);
-    setChildren(k.entries.sub, comparison(s.visitors.entries, s.visitors.last_week_entries, day));
+    const provisional = s.visitors.provisional_units ? `, ${fmtInt(s.visitors.provisional_units)} of them still inside (provisional)` : '';
+    setChildren(k.entries.sub, comparison(s.visitors.entries, s.visitors.last_week_entries, day),
+      h('div', {id: 'kpi-units'}, `${fmtInt(s.visitors.units)} buying units${provisional}`));
     k.exits.value.textContent = fmtInt(s.visitors.exits);
     setChildren(k.exits.sub, comparison(s.visitors.exits, s.visitors.last_week_exits, day));
     k.passers.value.textContent = fmtInt(s.passers_by);
@@ -112,6 +116,22 @@ export function createLivePage(app) {
       h('span', {class: 'zone-name'}, name.replace(/_/g, ' '), h('span', {class: 'zone-kind'}, (kinds.get(name) || '').replace(/_/g, ' '))),
       h('span', {class: 'bar'}, h('span', {class: 'bar-fill', style: {width: `${(100 * counts[name]) / max}%`}})),
       h('span', {class: 'zone-count'}, fmtInt(counts[name])))));
+  }
+
+  function renderQueues(s) {
+    const queues = s.queues || [];
+    if (!queues.length) { setChildren(queueList, h('li', {class: 'muted'}, 'No checkout queue zone in the store config.')); return; }
+    setChildren(queueList, queues.map((q) => {
+      const long = q.open_till_at > 0 && q.length >= q.open_till_at;
+      const wait = q.wait_s === null ? 'no one served in the last 15 min'
+        : `wait about ${fmtDuration(q.wait_s)} (last 15 min, ${fmtInt(q.served)} served)`;
+      return h('li', {class: long ? 'queue queue-long' : 'queue', dataset: {zone: q.zone}},
+        h('span', {class: 'zone-name'}, q.zone.replace(/_/g, ' ')),
+        h('span', {class: 'queue-length'}, `${fmtInt(q.length)} in queue`),
+        h('div', {class: 'muted small'}, wait),
+        q.open_till_at > 0 ? h('div', {class: long ? 'small error-text' : 'muted small'},
+          long ? `open a till: ${fmtInt(q.open_till_at)} or more waiting` : `alerts at ${fmtInt(q.open_till_at)} waiting`) : null);
+    }));
   }
 
   function renderAlerts(state) {
@@ -208,6 +228,7 @@ export function createLivePage(app) {
     if (!state) return;
     renderKpis(state.summary);
     renderZones(state.summary);
+    renderQueues(state.summary);
     renderAlerts(state);
     renderSiren(state.summary);
     if (floor) {
