@@ -66,7 +66,7 @@ def test_reports_page_lists_the_archive_and_opens_a_report(server, browser, arti
     with page.expect_download() as download:
         rows.first.locator("a.report-pdf").click()
     pdf = download.value
-    assert pdf.suggested_filename == f"{DAYS[0].isoformat()}.pdf"
+    assert pdf.suggested_filename == f"corner-shop-{DAYS[0].isoformat()}.pdf"
     assert open(pdf.path(), "rb").read(5) == b"%PDF-"
 
     with page.context.expect_page() as opened:

@@ -69,16 +69,21 @@ def _style(ax: Axes) -> None:
     ax.set_axisbelow(True)
 
 
-def draw_peak_hours(ax: Axes, report: DailyReport) -> None:
+def draw_peak_hours(ax: Axes, report: DailyReport, narrow: bool = False) -> None:
     """Visitors per local hour of the day (bars) against the same weekday last week (grey steps),
     the busiest hour's bar labelled. Each bar stands over its hour, labelled by its start."""
     hours = np.array(report.chart_hours())
     today = report.today.entries_by_hour()[hours]
-    shown = [ax.bar(hours, today, width=0.78, color=TODAY, label=f"{report.weekday} {report.day:%-d %b}", zorder=2)]
+    weekday = report.weekday[:3] if narrow else report.weekday
+    label = f"{weekday} {report.day:%-d %b}"
+    shown = [ax.bar(hours, today, width=0.78, color=TODAY, label=label, zorder=2)]
     before = report.last_week.entries_by_hour()[hours]
     if report.last_week.recorded:
+        label = f"{weekday} {report.last_week.day:%-d %b}" if narrow else (
+            f"last {weekday} ({report.last_week.day:%-d %b})"
+        )
         shown.append(ax.stairs(before, np.append(hours, hours[-1] + 1) - 0.5, color=LAST_WEEK, linewidth=2.0,
-                               baseline=None, label=f"last {report.weekday} ({report.last_week.day:%-d %b})", zorder=3))
+                               baseline=None, label=label, zorder=3))
     busiest = report.today.busiest_hour()
     if busiest is not None:
         hour, n = busiest
@@ -88,11 +93,12 @@ def draw_peak_hours(ax: Axes, report: DailyReport) -> None:
     step = 1 if len(hours) <= 14 else 2
     ax.set_xticks(hours[::step], [f"{h:02d}:00" for h in hours[::step]])
     top = max(int(today.max(initial=0)), int(before.max(initial=0)) if report.last_week.recorded else 0, 1)
-    ax.set_ylim(0, top * 1.18)
+    ax.set_ylim(0, top * 1.12)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("visitors per hour", fontsize=8, color=MUTED)
     _style(ax)
-    ax.legend(handles=shown, loc="upper left", fontsize=8, frameon=False, ncols=2, borderaxespad=0.1)
+    ax.legend(handles=shown, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, frameon=False, ncols=2,
+              borderaxespad=0.1, handlelength=1.2, columnspacing=1.0)
 
 
 def dwell_zones(zones: list[ZoneDay]) -> list[ZoneDay]:
@@ -100,9 +106,9 @@ def dwell_zones(zones: list[ZoneDay]) -> list[ZoneDay]:
     return sorted((z for z in zones if z.median_dwell_s is not None), key=lambda z: (-z.median_dwell_s, z.name))
 
 
-def draw_dwell(ax: Axes, zones: list[ZoneDay]) -> None:
+def draw_dwell(ax: Axes, zones: list[ZoneDay], compact: bool = False) -> None:
     """Median time per visit in each zone (bars, labelled) and how long 9 in 10 visits stayed
-    at most (grey line to a tick, labelled after the median)."""
+    at most (grey line to a tick, labelled after the median unless ``compact``)."""
     shown = dwell_zones(zones)
     if not shown:
         ax.set_axis_off()
@@ -116,40 +122,55 @@ def draw_dwell(ax: Axes, zones: list[ZoneDay]) -> None:
     (ticks,) = ax.plot(p90, y, "|", color=LAST_WEEK, markersize=9, markeredgewidth=1.5, zorder=2,
                        label="9 in 10 visits were shorter")
     for yi, end, z in zip(y, p90, shown):
-        ax.text(end, yi, f"  {duration_text(z.median_dwell_s)}  ·  {duration_text(z.p90_dwell_s)}", va="center",
-                fontsize=7.5, color=INK)
+        label = duration_text(z.median_dwell_s) if compact else (
+            f"{duration_text(z.median_dwell_s)}  ·  {duration_text(z.p90_dwell_s)}"
+        )
+        ax.text(end, yi, f"  {label}", va="center", fontsize=7.5, color=INK)
     ax.set_yticks(y, [z.name.replace("_", " ") for z in shown], fontsize=8, color=INK)
     ax.set_ylim(-0.6, len(shown) - 0.4)
-    ax.set_xlim(0, float(p90.max()) * 1.45 or 1)
+    ax.set_xlim(0, float(p90.max()) * (1.3 if compact else 1.45) or 1)
     ax.set_xlabel("minutes per visit", fontsize=8, color=MUTED)
     _style(ax)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color=GRID, linewidth=0.8)
-    ax.legend(handles=[bars, ticks], loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, frameon=False, ncols=2,
-              borderaxespad=0.1)
+    ax.legend(handles=[bars, ticks], loc="lower left", bbox_to_anchor=(-0.3 if compact else 0, 1.0), fontsize=8,
+              frameon=False, ncols=2, borderaxespad=0.1, handlelength=1.2, columnspacing=1.0)
 
 
-def peak_hours_png(report: DailyReport, width_in: float = 7.2, height_in: float = 2.6) -> bytes:
+WIDE_IN, NARROW_IN = 7.2, 3.4
+"""Chart widths: the page's column on a screen or in a mail, and a phone's (the same 8-point text
+then reads at about 11 px on a 390 px wide screen instead of 5)."""
+
+
+def peak_hours_png(report: DailyReport, narrow: bool = False) -> bytes:
+    """Visitors per hour as PNG, ``narrow`` for phones."""
+    width_in, height_in = (NARROW_IN, 2.6) if narrow else (WIDE_IN, 2.8)
     fig = figure(width_in, height_in)
-    draw_peak_hours(fig.add_axes((0.08, 0.14, 0.9, 0.82)), report)
+    left = 0.55 / width_in  # room for the axis label and ticks; 0.36 in under the axes, 0.32 over (legend)
+    draw_peak_hours(fig.add_axes((left, 0.36 / height_in, 0.98 - left, 1 - 0.68 / height_in)), report, narrow)
     return png_bytes(fig)
 
 
-def dwell_png(zones: list[ZoneDay], width_in: float = 7.2) -> bytes:
+def dwell_png(zones: list[ZoneDay], narrow: bool = False) -> bytes:
+    """Time in each zone as PNG, ``narrow`` for phones (medians only written on the bars)."""
     rows = max(len(dwell_zones(zones)), 1)
+    width_in = NARROW_IN if narrow else WIDE_IN
     height_in = 0.95 + 0.26 * rows  # 0.55 in under the bars (axis), 0.4 in over them (legend)
     fig = figure(width_in, height_in)
-    draw_dwell(fig.add_axes((0.19, 0.55 / height_in, 0.78, 0.26 * rows / height_in)), zones)
+    left = 1.05 / width_in  # zone names
+    draw_dwell(fig.add_axes((left, 0.55 / height_in, 0.97 - left, 0.26 * rows / height_in)), zones, compact=narrow)
     return png_bytes(fig)
 
 
-def heatmap_picture(report: DailyReport, config: StoreConfig, width: int = 1100) -> np.ndarray:
-    """(h, w, 3) uint8 BGR: the day's heatmap on the plan with its main routes, and its colour bar."""
+def heatmap_picture(report: DailyReport, config: StoreConfig, narrow: bool = False) -> np.ndarray:
+    """(h, w, 3) uint8 BGR: the day's heatmap on the plan with its main routes, and its colour bar;
+    ``narrow``: for phones, its text and lines twice as large for its width."""
+    width, ui = (720, 2.0) if narrow else (1100, 1.0)
     heat = report.zones.heatmap
-    plan = render_report(heat, config, width=width, legend=False)
+    plan = render_report(heat, config, width=width, ui=ui, legend=False)
     unit = HEAT_UNIT.replace("²", "2")  # the picture's font has no superscripts
-    bar = draw_colour_bar(heat.heat.scale, f"Time spent on the floor, {unit} (shelves and fixtures grey)", width)
-    return stack_panels([plan, bar])
+    caption = f"Time spent, {unit}" if narrow else f"Time spent on the floor, {unit} (shelves and fixtures grey)"
+    return stack_panels([plan, draw_colour_bar(heat.heat.scale, caption, width, ui)])
 
 
 def bgr_png(image: np.ndarray) -> bytes:

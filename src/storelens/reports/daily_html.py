@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 
 from storelens import __version__
@@ -31,14 +31,17 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ReportImages:
-    """The report's pictures as PNG files, by name."""
+    """The report's pictures as PNG files: for a screen's column, and narrower for phones."""
 
     peak_hours: bytes
     heatmap: bytes
     dwell: bytes
+    narrow: dict[str, bytes] = field(default_factory=dict)
+    """Name -> the phone version of a picture, where there is one."""
 
     def items(self) -> list[tuple[str, bytes]]:
-        return [("peak_hours", self.peak_hours), ("heatmap", self.heatmap), ("dwell", self.dwell)]
+        wide = [("peak_hours", self.peak_hours), ("heatmap", self.heatmap), ("dwell", self.dwell)]
+        return wide + [(f"{name}_narrow", png) for name, png in self.narrow.items()]
 
 
 def data_uri(_: str, png: bytes) -> str:
@@ -338,7 +341,14 @@ def daily_html(report: DailyReport, images: ReportImages, src: Callable[[str, by
     comparison = (
         f"Grey steps: {last}." if report.last_week.recorded else f"No data for {last} to compare with."
     )
-    img = {name: src(name, png) for name, png in images.items()}
+    urls = {name: src(name, png) for name, png in images.items()}
+
+    def picture(name: str, alt: str) -> str:
+        """The picture, its phone version chosen by the browser on narrow screens."""
+        img = f'<img src="{urls[name]}" alt="{escape(alt)}">'
+        narrow = urls.get(f"{name}_narrow")
+        return f'<picture><source media="(max-width: 600px)" srcset="{narrow}">{img}</picture>' if narrow else img
+
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -362,18 +372,18 @@ def daily_html(report: DailyReport, images: ReportImages, src: Callable[[str, by
 </section>
 <section>
 <h2>Visitors per hour</h2>
-<img src="{img["peak_hours"]}" alt="Visitors per hour, against the same weekday last week">
+{picture("peak_hours", "Visitors per hour, against the same weekday last week")}
 <p class="muted small">People coming in through the entrances, per hour. {comparison}</p>
 </section>
 <section>
 <h2>Where people spent time</h2>
-<img src="{img["heatmap"]}" alt="Heatmap of the day on the store plan">
+{picture("heatmap", "Heatmap of the day on the store plan")}
 <p class="muted small">Colours: time spent per area; lines: the busiest moves between zones.{left_out}</p>
 {_zones_table(report)}
 </section>
 <section>
 <h2>Time in each zone</h2>
-<img src="{img["dwell"]}" alt="Median time per visit in each zone">
+{picture("dwell", "Median time per visit in each zone")}
 </section>
 <section>
 <h2>Sales</h2>

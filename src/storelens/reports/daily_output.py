@@ -62,7 +62,14 @@ def render_daily(report: DailyReport, config: StoreConfig) -> RenderedReport:
     """Draw the report's pictures once and lay it out as HTML and PDF."""
     heatmap = heatmap_picture(report, config)
     images = ReportImages(
-        peak_hours=peak_hours_png(report), heatmap=bgr_png(heatmap), dwell=dwell_png(report.zones.zones)
+        peak_hours=peak_hours_png(report),
+        heatmap=bgr_png(heatmap),
+        dwell=dwell_png(report.zones.zones),
+        narrow={
+            "peak_hours": peak_hours_png(report, narrow=True),
+            "heatmap": bgr_png(heatmap_picture(report, config, narrow=True)),
+            "dwell": dwell_png(report.zones.zones, narrow=True),
+        },
     )
     visitors = f"{report.today.entries:,} visitors" if report.today.recorded else "nothing recorded"
     return RenderedReport(

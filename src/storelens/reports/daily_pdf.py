@@ -160,6 +160,7 @@ def _pages(report: DailyReport, config: StoreConfig, heatmap: np.ndarray) -> lis
     for line in headline(report) or ["No visitors were counted."]:
         p.text(f"•  {line}", size=10, gap_in=0.03)
     p.heading("Visitors per hour")
+    p.y_in += 0.3  # the legend sits above the bars
     draw_peak_hours(p.axes(3.2, left_in=0.55), report)
     p.y_in += 0.45
     last = f"last {report.weekday} ({report.last_week.day:%-d %b})"

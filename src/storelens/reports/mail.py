@@ -22,6 +22,8 @@ from storelens.errors import ConfigError, DeliveryError, first_line
 __all__ = ["report_message", "send_message", "smtp_password"]
 
 _DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+_SOURCE = re.compile(r"<source [^>]*>")
+"""The page's phone versions of its pictures: mail programs show the <img> of a <picture>."""
 
 
 def smtp_password(email: EmailConfig) -> str | None:
@@ -57,7 +59,7 @@ def report_message(email: EmailConfig, subject: str, text: str, html: str, pdf: 
         pictures.append((cid, base64.b64decode(match.group(1))))
         return f'src="cid:{cid[1:-1]}"'
 
-    msg.add_alternative(_DATA_PNG.sub(as_cid, html), subtype="html")
+    msg.add_alternative(_DATA_PNG.sub(as_cid, _SOURCE.sub("", html)), subtype="html")
     body = msg.get_payload()[1]
     for cid, png in pictures:
         body.add_related(png, maintype="image", subtype="png", cid=cid)

@@ -126,7 +126,7 @@ def test_a_day_without_records_says_so(month):
 def images_of(html: str) -> list[np.ndarray]:
     return [
         cv2.imdecode(np.frombuffer(base64.b64decode(b64), np.uint8), cv2.IMREAD_COLOR)
-        for b64 in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+        for b64 in re.findall(r'(?:src|srcset)="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     ]
 
 
@@ -136,7 +136,7 @@ def test_html_is_self_contained_and_shows_the_figures(month):
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from elsewhere
     assert "<script" not in html and "<link" not in html
     pictures = images_of(html)
-    assert len(pictures) == 3 == html.count("<img ")
+    assert len(pictures) == 6 and html.count("<img ") == 3 == html.count("<source ")  # and a phone's version each
     for picture in pictures:
         assert picture is not None and picture.shape[0] > 100 and picture.std() > 20  # drawn, not blank
     text = re.sub(r"<[^>]+>", " ", html)

@@ -7,18 +7,20 @@ import {fmtInt, fmtPct, h, notice, setChildren} from '../util.js';
 /** 'YYYY-MM-DD' as "Sat 7 Mar 2026" (a calendar date: no time zone involved). */
 function dayLabel(isoDate) {
   const [y, m, d] = isoDate.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-GB',
-    {weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC'});
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB',
+    {weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC'})
+    .formatToParts(new Date(Date.UTC(y, m - 1, d))).map((p) => [p.type, p.value]));
+  return `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`;
 }
 
 function mailCell(r, mailed, fmt) {
   if (r.mailed_at) return [h('span', {class: 'badge status-active'}, 'sent'), h('div', {class: 'muted small'}, fmt.short(r.mailed_at))];
-  if (!mailed) return h('span', {class: 'muted'}, '–');
   if (r.mail_error) {
+    const tries = `${r.mail_attempts} tr${r.mail_attempts === 1 ? 'y' : 'ies'}`;
     return [h('span', {class: 'badge status-error'}, 'not sent'),
-      h('div', {class: 'muted small report-error'}, `${r.mail_error} (${r.mail_attempts} tr${r.mail_attempts === 1 ? 'y' : 'ies'}; tried again)`)];
+      h('div', {class: 'muted small report-error'}, `${r.mail_error} (${tries}${mailed ? '; tried again' : ''})`)];
   }
-  return h('span', {class: 'badge status-quiet'}, 'waiting');
+  return mailed ? h('span', {class: 'badge status-quiet'}, 'waiting') : h('span', {class: 'muted'}, '–');
 }
 
 export function createReportsPage(app) {
@@ -54,13 +56,13 @@ export function createReportsPage(app) {
         h('td', {}, h('strong', {}, dayLabel(r.day)),
           h('div', {class: 'report-links'},
             h('a', {href: r.html_url, target: '_blank', rel: 'noopener', class: 'report-open'}, 'Open report'),
-            h('a', {href: r.pdf_url, download: `${r.day}.pdf`, class: 'report-pdf'}, 'PDF'))),
+            h('a', {href: r.pdf_url, download: true, class: 'report-pdf'}, 'PDF'))),  // named by the server
         h('td', {class: 'num', 'data-label': 'Visitors'}, r.visitors === null ? 'no data' : fmtInt(r.visitors)),
         h('td', {class: 'num hide-narrow', 'data-label': 'Passers-by'}, fmtInt(r.passers_by)),
         h('td', {class: 'num', 'data-label': 'Capture rate'}, fmtPct(r.capture_rate)),
         h('td', {class: 'num', 'data-label': 'Conversion'}, r.conversion === null ? 'no sales data' : fmtPct(r.conversion, 1)),
         h('td', {class: 'num hide-narrow', 'data-label': 'Alerts'}, fmtInt(r.alerts)),
-        h('td', {'data-label': 'Mail'}, mailCell(r, mailed, fmt))))))));
+        h('td', {'data-label': 'Mail'}, h('div', {class: 'report-mail'}, mailCell(r, mailed, fmt)))))))));
   }
 
   async function load() {
