@@ -21,6 +21,7 @@ def _row(zone: str, b: QueueBucket, r: TimeRange) -> QueueRowOut:
         mean_length=round(b.mean_length, 3),
         max_length=b.max_length,
         served=b.served,
+        served_from=b.served_from,
         wait_s=None if b.wait_s is None else round(b.wait_s, 1),
     )
 
@@ -47,6 +48,7 @@ def queue_now(config: StoreConfig, db: StoreDatabase, now: datetime, occupancy: 
             length=occupancy.zones.get(q.zone, 0),
             wait_s=None if q.total.wait_s is None else round(q.total.wait_s, 1),
             served=q.total.served,
+            served_from=q.total.served_from,
             open_till_at=q.open_till_at,
         )
         for q in reports

@@ -180,7 +180,11 @@ class QueueNowOut(BaseModel):
         description="Estimated wait (seconds) from the last 15 minutes: mean length / people served (Little's law); "
         "null when nobody was served"
     )
-    served: int = Field(description="People who left the queue in the last 15 minutes")
+    served: int = Field(description="People served in the last 15 minutes (see served_from)")
+    served_from: Literal["receipts", "zone exits"] = Field(
+        description="receipts: the queue's tills' receipts (one per customer); zone exits: people leaving the zone, "
+        "without POS data (a track broken in the queue counts twice)"
+    )
     open_till_at: int = Field(description="Queue length that raises the \"open a till\" alert; 0: no alert")
 
 
@@ -356,7 +360,8 @@ class QueueRowOut(BaseModel):
     start: datetime
     mean_length: float = Field(description="Mean people in the queue zone, sampled each second")
     max_length: int
-    served: int = Field(description="People who left the queue zone in the bucket")
+    served: int = Field(description="People served in the bucket (see served_from)")
+    served_from: Literal["receipts", "zone exits"]
     wait_s: float | None = Field(description="Mean wait by Little's law (mean length / served); null: nobody served")
 
 

@@ -1,9 +1,12 @@
 """Checkout queues over a range: length, people served and wait per bucket, from stored zone visits.
 
 The length at each second is the number of the store's people (`store_people`) inside the queue
-zone then; a bucket's mean and peak come from those seconds, its people served are the zone
-visits that ended in it, and its wait is Little's law over the bucket (see
-:mod:`storelens.analytics.queue`). The live estimate uses the last :data:`RECENT_S`.
+zone then; a bucket's mean and peak come from those seconds, and its wait is Little's law over
+the bucket (see :mod:`storelens.analytics.queue`). People served are the receipts of the queue's
+tills (`pos.tills`; every till when none is mapped) where the store has POS data in the range:
+one per customer, however their track broke in the queue. Without receipts they are the zone
+visits that ended in the bucket, which a track broken in the queue counts twice. The live
+estimate uses the last :data:`RECENT_S`.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from storelens.analytics.queue import QUEUE_KIND, littles_wait_s, queue_lengths
-from storelens.analytics.records import ZoneVisit
 from storelens.config import StoreConfig
+from storelens.config.identity import store_id_of
 from storelens.reports.flows import store_people
 from storelens.storage import StoreDatabase
+from storelens.storage.receipts import load_receipts
 from storelens.storage.times import to_us
 
 __all__ = ["RECENT_S", "QueueBucket", "QueueReport", "queue_report"]
@@ -36,14 +40,15 @@ SAMPLE_US = 1_000_000
 
 @dataclass(frozen=True, slots=True)
 class QueueBucket:
-    """One bucket of one queue: mean and peak length, people who left it, Little's-law wait (None
-    when nobody left)."""
+    """One bucket of one queue: mean and peak length, people served (``served_from`` "receipts" or
+    "zone exits"), Little's-law wait (None when nobody was served)."""
 
     start: datetime
     mean_length: float
     max_length: int
     served: int
     wait_s: float | None
+    served_from: str = "zone exits"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,30 +70,40 @@ def queue_report(
     if not queues or not starts:
         return []
     visits = store_people(db.zone_visits(starts[0] - timedelta(seconds=LONGEST_WAIT_S), end))
+    receipts = load_receipts(db, store_id_of(config), starts[0], end)
     bounds = [*starts, end]
-    return [
-        QueueReport(
-            zone=z.name,
-            open_till_at=z.open_till_at,
-            buckets=tuple(_bucket(visits, z.name, a, b) for a, b in zip(bounds[:-1], bounds[1:])),
-            total=_bucket(visits, z.name, bounds[0], bounds[-1]),
+    reports = []
+    for z in queues:
+        mine = [v for v in visits if v.zone == z.name]
+        enter = np.array([to_us(v.enter_ts) for v in mine], np.int64)
+        exit_ = np.array([to_us(v.exit_ts) for v in mine], np.int64)
+        tills = {till for till, zone in config.pos.tills.items() if zone == z.name}
+        paid = receipts.ts_us[np.isin(receipts.till, list(tills))] if tills else receipts.ts_us
+        served = (paid, "receipts") if len(paid) else (exit_, "zone exits")
+        reports.append(
+            QueueReport(
+                zone=z.name,
+                open_till_at=z.open_till_at,
+                buckets=tuple(_bucket(enter, exit_, served, a, b) for a, b in zip(bounds[:-1], bounds[1:])),
+                total=_bucket(enter, exit_, served, bounds[0], bounds[-1]),
+            )
         )
-        for z in queues
-    ]
+    return reports
 
 
-def _bucket(visits: Sequence[ZoneVisit], zone: str, start: datetime, end: datetime) -> QueueBucket:
-    mine = [v for v in visits if v.zone == zone]
-    enter = np.array([to_us(v.enter_ts) for v in mine], np.int64)
-    exit_ = np.array([to_us(v.exit_ts) for v in mine], np.int64)
+def _bucket(
+    enter_us: np.ndarray, exit_us: np.ndarray, served: tuple[np.ndarray, str], start: datetime, end: datetime
+) -> QueueBucket:
     start_us, end_us = to_us(start), to_us(end)
-    lengths = queue_lengths(enter, exit_, np.arange(start_us, end_us, SAMPLE_US, dtype=np.int64))
-    served = int(np.count_nonzero((exit_ >= start_us) & (exit_ < end_us)))
+    lengths = queue_lengths(enter_us, exit_us, np.arange(start_us, end_us, SAMPLE_US, dtype=np.int64))
+    served_us, served_from = served
+    n = int(np.count_nonzero((served_us >= start_us) & (served_us < end_us)))
     mean = float(lengths.mean()) if len(lengths) else 0.0
     return QueueBucket(
         start=start,
         mean_length=mean,
         max_length=int(lengths.max()) if len(lengths) else 0,
-        served=served,
-        wait_s=littles_wait_s(mean, served, (end_us - start_us) / 1e6),
+        served=n,
+        wait_s=littles_wait_s(mean, n, (end_us - start_us) / 1e6),
+        served_from=served_from,
     )

@@ -123,8 +123,9 @@ export function createLivePage(app) {
     if (!queues.length) { setChildren(queueList, h('li', {class: 'muted'}, 'No checkout queue zone in the store config.')); return; }
     setChildren(queueList, queues.map((q) => {
       const long = q.open_till_at > 0 && q.length >= q.open_till_at;
+      const served = q.served_from === 'receipts' ? 'paid' : 'left the queue';
       const wait = q.wait_s === null ? 'no one served in the last 15 min'
-        : `wait about ${fmtDuration(q.wait_s)} (last 15 min, ${fmtInt(q.served)} served)`;
+        : `wait about ${fmtDuration(q.wait_s)} (last 15 min: ${fmtInt(q.served)} ${served})`;
       return h('li', {class: long ? 'queue queue-long' : 'queue', dataset: {zone: q.zone}},
         h('span', {class: 'zone-name'}, q.zone.replace(/_/g, ' ')),
         h('span', {class: 'queue-length'}, `${fmtInt(q.length)} in queue`),
