@@ -18,12 +18,15 @@ from zoneinfo import ZoneInfo
 from storelens.analytics import FloorPositions, StoreAnalytics
 from storelens.config import StoreConfig
 from storelens.fusion import STORE_CAMERA_ID
+from storelens.pos import store_receipts
 from storelens.recording import CameraRun, recording
 from storelens.runner import analytics_spec, store_id_of
 from storelens.sim.arrivals import TrafficProfile
 from storelens.sim.layout import SimStore
 from storelens.sim.people import simulate_people
+from storelens.sim.receipts import simulate_receipts
 from storelens.storage import StoreDatabase
+from storelens.storage.receipts import load_receipts
 from storelens.storage.runs import RunInfo, recorded_run_id
 
 __all__ = ["DayWritten", "fill_history"]
@@ -54,6 +57,7 @@ class DayWritten:
     crossings: int
     zone_visits: int
     positions: int
+    receipts: int = 0
 
 
 def fill_history(
@@ -93,11 +97,15 @@ def fill_history(
         store_id = store_id_of(config)
         info = RunInfo(recorded_run_id(store_id, [STORE_CAMERA_ID], start), store_id, (STORE_CAMERA_ID,), False, start)
         reached = db.run_reached(info.run_id)
+        day_seed = seed + day.toordinal()
         if reached is not None and reached >= end - DAY_DONE_WITHIN:
             logger.info("history %s: already written", day)
+            if not len(load_receipts(db, store_id, start, end)):  # written before the till was simulated
+                log = simulate_people(store, start, (end - start).total_seconds(), HISTORY_FPS, day_seed, profile)
+                store_receipts(db, store_id, simulate_receipts(store, log, day_seed).to_receipts(log.start))
             continue
         log = simulate_people(
-            store, start, (end - start).total_seconds(), fps=HISTORY_FPS, seed=seed + day.toordinal(), profile=profile
+            store, start, (end - start).total_seconds(), fps=HISTORY_FPS, seed=day_seed, profile=profile
         )
         run = CameraRun(STORE_CAMERA_ID)
         lock = threading.Lock()
@@ -112,10 +120,12 @@ def fill_history(
                 writer.add(visitors, events, staff=staff)
             writer.events.extend(analytics.flush())
             writer.flush()
-        written = DayWritten(day, len(log.persons), run.crossings, run.zone_visits, run.positions)
+        receipts = simulate_receipts(store, log, day_seed)
+        store_receipts(db, store_id, receipts.to_receipts(log.start))
+        written = DayWritten(day, len(log.persons), run.crossings, run.zone_visits, run.positions, len(receipts))
         logger.info(
-            "history %s: %d people, %d line crossings, %d zone visits",
-            day, written.people, written.crossings, written.zone_visits,
+            "history %s: %d people, %d line crossings, %d zone visits, %d receipts",
+            day, written.people, written.crossings, written.zone_visits, written.receipts,
         )
         out.append(written)
         if on_day is not None:
