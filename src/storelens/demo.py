@@ -3,8 +3,9 @@
 Nothing to configure and no server to install: the demo writes a 4-camera shop's config and
 SQLite database into a folder, backfills the past days (exact simulated tracks through the
 analytics, see `storelens.sim.history`), runs the full pipeline live on simulated cameras
-(detections -> tracking -> fusion -> analytics -> database) and serves the dashboard. It
-creates an admin with a random password and prints it; there is no default password.
+(detections -> tracking -> fusion -> analytics -> database), posts the simulated till's receipts as
+its customers pay, and serves the dashboard. It creates an admin with a random password and prints
+it; there is no default password.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import platformdirs
 
+from storelens.config.identity import store_id_of
+from storelens.pos import store_receipts
 from storelens.runner import open_store_database
 from storelens.shell import storelens_command
 from storelens.sim.arrivals import TrafficProfile
 from storelens.sim.history import fill_history
+from storelens.sim.receipts import simulate_receipts
 from storelens.sim.scenario import Scenario, make_scenario
 from storelens.storage import StoreDatabase
 
@@ -34,6 +38,8 @@ logger = logging.getLogger(__name__)
 DEMO_ADMIN = "admin"
 LIVE_VISITORS_PER_HOUR = 120.0
 """The live feed's traffic at any hour of the day, so the demo is busy whenever it is run."""
+TILL_POLL_S = 5.0
+"""How often the live till stores the receipts of the customers who have paid since."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,11 @@ def run_demo(options: DemoOptions) -> int:
             target=_fill_history, args=(scenario, db, options, now), name="demo-history", daemon=True
         )
         history.start()
+        till_closed = threading.Event()
+        till = threading.Thread(
+            target=_run_till, args=(scenario, db, till_closed, options.seed), name="demo-till", daemon=True
+        )
+        till.start()
         _print_where_to_look(options, config_path, db.url, password)
         try:
             if options.serve:
@@ -96,6 +107,7 @@ def run_demo(options: DemoOptions) -> int:
             pass
         finally:
             scenario.stop()
+            till_closed.set()
             live.join(timeout=30)
     print("storelens demo: stopped; the data stays in", directory)
     return 0
@@ -119,6 +131,26 @@ def _run_live(scenario: Scenario, db: StoreDatabase) -> None:
         logger.info("live feed ended: %s", "; ".join(r.summary() for r in runs))
     except Exception as err:  # the server keeps serving what was stored; say why the feed stopped
         print(f"storelens demo: the live feed stopped: {err}")
+
+
+def _run_till(scenario: Scenario, db: StoreDatabase, closed: threading.Event, seed: int) -> None:
+    """The live feed's till: each simulated receipt is stored once its time has come (the live
+    cameras' stream time is the wall clock), as a till posting to `POST /api/pos/receipts` would."""
+    receipts = simulate_receipts(scenario.store, scenario.log, seed).to_receipts(scenario.log.start)
+    store_id = store_id_of(scenario.config)
+    sent = 0
+    try:
+        while sent < len(receipts) and not closed.is_set():
+            now = datetime.now(timezone.utc)
+            due = sent
+            while due < len(receipts) and receipts[due].ts <= now:
+                due += 1
+            if due > sent:
+                store_receipts(db, store_id, receipts[sent:due])
+                sent = due
+            closed.wait(TILL_POLL_S)
+    except Exception as err:  # the dashboard keeps what was stored; say why the till stopped
+        print(f"storelens demo: the till stopped: {err}")
 
 
 def _fill_history(scenario: Scenario, db: StoreDatabase, options: DemoOptions, now: datetime) -> None:
