@@ -121,7 +121,10 @@ def main() -> int:
     first, median, heatmap = timed(lambda: heatmap_picture(report, config), args.repeat)
     rows.append(("heatmap picture", first, median))
     first, median, images = timed(
-        lambda: ReportImages(peak_hours_png(report), bgr_png(heatmap), dwell_png(report.zones.zones)), args.repeat
+        lambda: ReportImages(
+            {"peak_hours": peak_hours_png(report), "heatmap": bgr_png(heatmap), "dwell": dwell_png(report.zones.zones)}
+        ),
+        args.repeat,
     )
     rows.append(("charts and PNGs", first, median))
     rows.append(("HTML page", *timed(lambda: daily_html(report, images), args.repeat)[:2]))

@@ -17,7 +17,7 @@ import numpy as np
 
 from storelens.analytics.capture import capture_rate
 from storelens.analytics.staff import Role
-from storelens.config import WEEKDAYS, StoreConfig
+from storelens.config import WEEKDAYS, StoreConfig, ZoneKind
 from storelens.config.identity import store_id_of
 from storelens.pos.conversion import Figures, ZoneFigures
 from storelens.reports.conversion import period_conversion
@@ -25,6 +25,7 @@ from storelens.reports.crossings import day_bounds, hourly_counts, local_hours, 
 from storelens.reports.flows import store_people
 from storelens.reports.heatmap import HeatmapReport, heatmap_report
 from storelens.reports.people import entries_of, split_staff, units_of
+from storelens.reports.queue import queue_report
 from storelens.storage import STORE_CAMERA_ID, StoreDatabase
 from storelens.storage.labels import labelled_crossings
 from storelens.storage.times import from_us
@@ -34,6 +35,7 @@ __all__ = [
     "AlertRow",
     "DailyReport",
     "DayTraffic",
+    "QueueDay",
     "SalesDay",
     "VisitsDay",
     "ZoneDay",
@@ -42,6 +44,7 @@ __all__ = [
     "change_text",
     "daily_report",
     "duration_text",
+    "queues_of_day",
     "report_stem",
     "sales_of_day",
     "traffic_of_day",
@@ -135,6 +138,45 @@ class SalesDay:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueDay:
+    """One checkout queue over the day (`storelens.reports.queue`: length from its zone visits,
+    wait by Little's law).
+
+    Attributes:
+        zone: The checkout queue zone.
+        open_till_at: Its "open a till" length (0: no alert).
+        hours: Local hour of day of each hourly bucket.
+        max_length / mean_length: (len(hours),) longest and mean queue in each hour.
+        wait_s: Each hour's wait, None in hours nobody was served.
+        served: People served over the day.
+        day_wait_s: The day's wait (its mean length over its served), None if nobody was.
+    """
+
+    zone: str
+    open_till_at: int
+    hours: tuple[int, ...]
+    max_length: np.ndarray
+    mean_length: np.ndarray
+    wait_s: list[float | None]
+    served: int
+    day_wait_s: float | None
+
+    @property
+    def peak(self) -> tuple[int, int]:
+        """(local hour, length) of the longest queue of the day (the first hour it was reached)."""
+        i = int(np.argmax(self.max_length))
+        return self.hours[i], int(self.max_length[i])
+
+    def longest_wait(self) -> tuple[int, float] | None:
+        """(local hour, wait) of the hour with the longest wait, None if nobody was served."""
+        waits = [(w, h) for h, w in zip(self.hours, self.wait_s) if w is not None]
+        if not waits:
+            return None
+        wait, hour = max(waits)
+        return hour, wait
+
+
+@dataclass(frozen=True, slots=True)
 class ZoneDay:
     """One shoppers' zone on the day.
 
@@ -200,6 +242,8 @@ class DailyReport:
         visits: Visits, time in store and the busiest minute.
         zones: Zones ranked, with the day's heatmap.
         sales / sales_last_week: Receipts against buying units, of the day and of last week's.
+        queues: The checkout queues that had anyone in them.
+        queue_zones: Checkout queue zones in the config (none: the store measures no queue).
         alerts: The day's alerts in time order; ``alert_counts`` counts all of them per (kind, zone).
         opening: Local opening intervals of the day as (start, end) minutes after midnight;
             empty when the config gives no opening hours.
@@ -216,6 +260,8 @@ class DailyReport:
     zones: ZonesDay
     sales: SalesDay
     sales_last_week: SalesDay
+    queues: list[QueueDay]
+    queue_zones: int
     alerts: list[AlertRow]
     alert_counts: dict[tuple[str, str], int]
     opening: list[tuple[int, int]] = field(default_factory=list)
@@ -332,6 +378,30 @@ def sales_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> SalesDay:
     return SalesDay(receipts=p.receipts_all, totals=p.totals, zones=list(p.zones), matched=p.receipts_matched)
 
 
+def queues_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> list[QueueDay]:
+    """Each checkout queue zone per local hour of the day, those that had anyone in them."""
+    starts = local_hours(day, config.tz)
+    hours = tuple(t.astimezone(config.tz).hour for t in starts)
+    out = []
+    for q in queue_report(config, db, starts, day_bounds(day, config.tz)[1]):
+        longest = np.array([b.max_length for b in q.buckets], dtype=np.int64)
+        if not longest.any():
+            continue
+        out.append(
+            QueueDay(
+                zone=q.zone,
+                open_till_at=q.open_till_at,
+                hours=hours,
+                max_length=longest,
+                mean_length=np.array([b.mean_length for b in q.buckets]),
+                wait_s=[b.wait_s for b in q.buckets],
+                served=q.total.served,
+                day_wait_s=q.total.wait_s,
+            )
+        )
+    return out
+
+
 def visits_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> VisitsDay:
     """Visits into the store, their median length, and the most people on the floor at once."""
     start, end = day_bounds(day, config.tz)
@@ -403,6 +473,8 @@ def daily_report(config: StoreConfig, db: StoreDatabase, day: date, now: datetim
         zones=zones_of_day(config, db, day),
         sales=sales_of_day(config, db, day),
         sales_last_week=sales_of_day(config, db, day - timedelta(days=7)),
+        queues=queues_of_day(config, db, day),
+        queue_zones=sum(z.kind is ZoneKind.CHECKOUT_QUEUE for z in config.zones),
         alerts=alerts,
         alert_counts=alert_counts,
         opening=hours.minutes(day.weekday()) if hours is not None else [],

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from storelens.config import StoreConfig
 from storelens.render.heatmap import draw_colour_bar, stack_panels
-from storelens.reports.daily import DailyReport, ZoneDay, duration_text
+from storelens.reports.daily import DailyReport, QueueDay, ZoneDay, duration_text
 from storelens.reports.heatmap import HEAT_UNIT, render_report
 
 __all__ = [
@@ -28,12 +28,14 @@ __all__ = [
     "TODAY",
     "draw_dwell",
     "draw_peak_hours",
+    "draw_queue",
     "dwell_zones",
     "dwell_png",
     "figure",
     "heatmap_picture",
     "peak_hours_png",
     "png_bytes",
+    "queue_png",
     "bgr_png",
 ]
 
@@ -140,6 +142,46 @@ def draw_dwell(ax: Axes, zones: list[ZoneDay], compact: bool = False) -> None:
 WIDE_IN, NARROW_IN = 7.2, 3.4
 """Chart widths: the page's column on a screen or in a mail, and a phone's (the same 8-point text
 then reads at about 11 px on a 390 px wide screen instead of 5)."""
+
+
+QUEUE = "#f29e2e"
+"""Queue bars: the heatmap's orange, apart from the visitors' blue."""
+
+
+def draw_queue(ax: Axes, report: DailyReport, queue: QueueDay, narrow: bool = False) -> None:
+    """The longest queue in each hour (bars), the "open a till" length (dashed), each hour's wait
+    written over its bar (not when ``narrow``)."""
+    hours = np.array(report.chart_hours())
+    index = {h: i for i, h in enumerate(queue.hours)}  # the first of a repeated hour
+    longest = np.array([queue.max_length[index[h]] if h in index else 0 for h in hours])
+    shown = [ax.bar(hours, longest, width=0.78, color=QUEUE, zorder=2, label="longest queue in the hour")]
+    top = max(int(longest.max(initial=0)), queue.open_till_at, 1)
+    if queue.open_till_at > 0:
+        shown.append(ax.axhline(queue.open_till_at, color=INK, linestyle="--", linewidth=1.0, zorder=3,
+                                label=f"open a till at {queue.open_till_at}"))
+    if not narrow:
+        for h, n in zip(hours, longest):
+            wait = queue.wait_s[index[h]] if h in index else None
+            if n and wait is not None:
+                ax.text(h, n, duration_text(wait), ha="center", va="bottom", fontsize=7, color=MUTED, zorder=4)
+    ax.set_xlim(hours[0] - 0.6, hours[-1] + 0.6)
+    step = 1 if len(hours) <= (7 if narrow else 14) else 2
+    ax.set_xticks(hours[::step], [f"{h:02d}:00" for h in hours[::step]])
+    ax.set_ylim(0, top * 1.25)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel("people", fontsize=8, color=MUTED)
+    _style(ax)
+    ax.legend(handles=shown, loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, frameon=False, ncols=2,
+              borderaxespad=0.1, handlelength=1.2, columnspacing=1.0)
+
+
+def queue_png(report: DailyReport, queue: QueueDay, narrow: bool = False) -> bytes:
+    """One queue's day as PNG, ``narrow`` for phones."""
+    width_in, height_in = (NARROW_IN, 2.1) if narrow else (WIDE_IN, 2.1)
+    fig = figure(width_in, height_in)
+    left = 0.55 / width_in
+    draw_queue(fig.add_axes((left, 0.36 / height_in, 0.98 - left, 1 - 0.68 / height_in)), report, queue, narrow)
+    return png_bytes(fig)
 
 
 def peak_hours_png(report: DailyReport, narrow: bool = False) -> bytes:

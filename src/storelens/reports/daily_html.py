@@ -22,6 +22,7 @@ __all__ = [
     "data_uri",
     "headline",
     "kpi_tiles",
+    "queue_notes",
     "sales_note",
     "sales_rows",
     "summary_text",
@@ -31,17 +32,14 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ReportImages:
-    """The report's pictures as PNG files: for a screen's column, and narrower for phones."""
+    """The report's pictures as PNG files, by name: for a screen's column (``wide``: ``peak_hours``,
+    ``heatmap``, ``dwell``, ``queue_<zone>``), and the same narrower for phones where there is one."""
 
-    peak_hours: bytes
-    heatmap: bytes
-    dwell: bytes
+    wide: dict[str, bytes]
     narrow: dict[str, bytes] = field(default_factory=dict)
-    """Name -> the phone version of a picture, where there is one."""
 
     def items(self) -> list[tuple[str, bytes]]:
-        wide = [("peak_hours", self.peak_hours), ("heatmap", self.heatmap), ("dwell", self.dwell)]
-        return wide + [(f"{name}_narrow", png) for name, png in self.narrow.items()]
+        return [*self.wide.items(), *((f"{name}_narrow", png) for name, png in self.narrow.items())]
 
 
 def data_uri(_: str, png: bytes) -> str:
@@ -135,6 +133,12 @@ def headline(report: DailyReport) -> list[str]:
         lines.append(f"Half the visits lasted {duration_text(v.median_s)} or less ({v.entered:,} visits).")
     if v.peak_people is not None and v.peak_at is not None:
         lines.append(f"Most people in the store at once: {v.peak_people} at {v.peak_at:%H:%M}.")
+    for q in report.queues:
+        hour, longest = q.peak
+        lines.append(
+            f"Checkout ({q.zone.replace('_', ' ')}): {duration_text(q.day_wait_s)} waiting on average, "
+            f"the longest queue {longest} ({_hour_span(hour)})."
+        )
     hot, cold = report.zones.hot, report.zones.cold
     if hot is not None and cold is not None:
         lines.append(
@@ -297,6 +301,42 @@ def _sales(report: DailyReport) -> str:
     )
 
 
+def queue_notes(report: DailyReport) -> list[str]:
+    """Each queue of the day in a sentence, or why there is none."""
+    if not report.queue_zones:
+        return ["No queue data: the store config has no checkout queue zone."]
+    if not report.queues:
+        return ["Nobody queued at the checkout on this day."]
+    notes = []
+    for q in report.queues:
+        hour, longest = q.peak
+        text = (
+            f"{q.zone.replace('_', ' ').capitalize()}: {q.served:,} people served, "
+            f"{duration_text(q.day_wait_s)} waiting on average; the longest queue was {longest} "
+            f"({_hour_span(hour)})"
+        )
+        worst = q.longest_wait()
+        if worst is not None:
+            text += f", the longest wait {duration_text(worst[1])} ({_hour_span(worst[0])})"
+        notes.append(text + ".")
+    return notes
+
+
+def _queues(report: DailyReport, picture: Callable[[str, str], str]) -> str:
+    notes = queue_notes(report)
+    if not report.queues:
+        return f'<p class="empty">{escape(notes[0])}</p>'
+    parts = []
+    for q, note in zip(report.queues, notes):
+        parts.append(f"<p>{escape(note)}</p>")
+        parts.append(picture(f"queue_{q.zone}", f"Longest queue per hour at {q.zone.replace('_', ' ')}"))
+    parts.append(
+        '<p class="muted small">Bars: the longest queue in each hour; over them, that hour\'s wait (its mean '
+        "queue over the people served, Little's law).</p>"
+    )
+    return "".join(parts)
+
+
 def _alerts(report: DailyReport) -> str:
     if not report.alerts:
         return '<p class="empty">No alerts on this day.</p>'
@@ -391,7 +431,7 @@ def daily_html(report: DailyReport, images: ReportImages, src: Callable[[str, by
 </section>
 <section>
 <h2>Checkout queue</h2>
-<p class="empty">No queue data: queue measurement is not set up for this store.</p>
+{_queues(report, picture)}
 </section>
 <section>
 <h2>Alerts</h2>

@@ -15,7 +15,7 @@ from storelens.config import StoreConfig
 from storelens.errors import StorageError
 from storelens.outputs import output_folder
 from storelens.reports.daily import DailyReport, daily_report
-from storelens.reports.daily_charts import bgr_png, dwell_png, heatmap_picture, peak_hours_png
+from storelens.reports.daily_charts import bgr_png, dwell_png, heatmap_picture, peak_hours_png, queue_png
 from storelens.reports.daily_html import ReportImages, daily_html, summary_text
 from storelens.reports.daily_pdf import daily_pdf
 from storelens.storage import StoreDatabase
@@ -61,14 +61,19 @@ class RenderedReport:
 def render_daily(report: DailyReport, config: StoreConfig) -> RenderedReport:
     """Draw the report's pictures once and lay it out as HTML and PDF."""
     heatmap = heatmap_picture(report, config)
+    zones = report.zones.zones
     images = ReportImages(
-        peak_hours=peak_hours_png(report),
-        heatmap=bgr_png(heatmap),
-        dwell=dwell_png(report.zones.zones),
+        wide={
+            "peak_hours": peak_hours_png(report),
+            "heatmap": bgr_png(heatmap),
+            "dwell": dwell_png(zones),
+            **{f"queue_{q.zone}": queue_png(report, q) for q in report.queues},
+        },
         narrow={
             "peak_hours": peak_hours_png(report, narrow=True),
             "heatmap": bgr_png(heatmap_picture(report, config, narrow=True)),
-            "dwell": dwell_png(report.zones.zones, narrow=True),
+            "dwell": dwell_png(zones, narrow=True),
+            **{f"queue_{q.zone}": queue_png(report, q, narrow=True) for q in report.queues},
         },
     )
     visitors = f"{report.today.entries:,} visitors" if report.today.recorded else "nothing recorded"

@@ -1,10 +1,11 @@
 """The daily report as an A4 PDF, drawn with matplotlib (PdfPages): the HTML page's content on paper.
 
 Page 1 holds what a manager needs at a glance (the figures against last week, the day in a few
-sentences, visitors per hour); page 2 the heatmap and the zones ranked; page 3 time in each
-zone, the queue and the alerts. Charts are vector drawings; text keeps its characters (matplotlib's
-Type 3 fonts carry a Unicode map), so it can be searched, copied and read by ``pdftotext``; the
-heatmap is embedded at its own resolution.
+sentences, visitors per hour); page 2 the heatmap and the zones ranked; page 3 time in each zone,
+the checkout queue, sales and the alerts. A block that does not fit its page starts the next.
+Charts are vector drawings; text keeps its characters (matplotlib's Type 3 fonts carry a Unicode
+map), so it can be searched, copied and read by ``pdftotext``; the heatmap is embedded at its own
+resolution.
 """
 
 from __future__ import annotations
@@ -25,14 +26,25 @@ from matplotlib.patches import FancyBboxPatch
 from storelens import __version__
 from storelens.config import StoreConfig
 from storelens.reports.daily import MAX_ALERTS_LISTED, DailyReport
-from storelens.reports.daily_charts import INK, MUTED, TODAY, draw_dwell, draw_peak_hours, dwell_zones, figure
-from storelens.reports.daily_html import headline, kpi_tiles, sales_note, sales_rows, zone_rows
+from storelens.reports.daily_charts import (
+    INK,
+    MUTED,
+    TODAY,
+    draw_dwell,
+    draw_peak_hours,
+    draw_queue,
+    dwell_zones,
+    figure,
+)
+from storelens.reports.daily_html import headline, kpi_tiles, queue_notes, sales_note, sales_rows, zone_rows
 
 __all__ = ["daily_pdf"]
 
 PAGE_IN = (8.27, 11.69)
 """A4 portrait, inches."""
 MARGIN_IN = 0.6
+BOTTOM_IN = 0.8
+"""Kept free at the foot of a page (its footer)."""
 CARD = "#f1f5f9"
 LINE = "#e2e8f0"
 HOT, COLD = "#b91c1c", "#1d4ed8"
@@ -113,7 +125,7 @@ class _Page:
     def table(self, columns: Sequence[tuple[str, float, str]], rows: Sequence[Sequence[str]],
               tags: Sequence[tuple[str, str] | None] = (), size: float = 8.5) -> None:
         """Rows under a header; columns are (title, width share, "left" or "right")."""
-        line_in = size * 1.9 / 72
+        line_in = size * 1.75 / 72
         xs = np.cumsum([0.0, *(share for _, share, _ in columns)]) * self.width_in
 
         def row(cells: Sequence[str], colour: str, weight: str) -> None:
@@ -140,13 +152,24 @@ class _Page:
 
 
 def _pages(report: DailyReport, config: StoreConfig, heatmap: np.ndarray) -> list[Figure]:
-    footer = f"{report.store_name} · daily report {report.day.isoformat()} · storelens {__version__}"
+    made = report.generated_at.astimezone(report.tz)
+    footer = (
+        f"{report.store_name} · daily report {report.day.isoformat()} · made {made:%Y-%m-%d %H:%M} "
+        f"({report.timezone}) by storelens {__version__}"
+    )
     pages: list[_Page] = []
 
     def new_page() -> _Page:
         page = _Page(figure(*PAGE_IN), footer=footer)
         pages.append(page)
         return page
+
+    def room(height_in: float) -> _Page:
+        """The page with ``height_in`` left for the next block: this one, or a new one."""
+        nonlocal p
+        if p.y_in + height_in > PAGE_IN[1] - BOTTOM_IN:
+            p = new_page()
+        return p
 
     # Page 1: the figures, the day in a few sentences, visitors per hour.
     p = new_page()
@@ -161,7 +184,7 @@ def _pages(report: DailyReport, config: StoreConfig, heatmap: np.ndarray) -> lis
         p.text(f"•  {line}", size=10, gap_in=0.03)
     p.heading("Visitors per hour")
     p.y_in += 0.3  # the legend sits above the bars
-    draw_peak_hours(p.axes(3.2, left_in=0.55), report)
+    draw_peak_hours(p.axes(3.0, left_in=0.55), report)
     p.y_in += 0.45
     last = f"last {report.weekday} ({report.last_week.day:%-d %b})"
     p.text("People coming in through the entrances, per hour. "
@@ -186,23 +209,30 @@ def _pages(report: DailyReport, config: StoreConfig, heatmap: np.ndarray) -> lis
     else:
         p.text("The store config has no shoppers' zones.", size=10, colour=MUTED)
 
-    # Page 3: time in each zone, queue, alerts.
+    # Page 3 (and 4 if it runs over): time in each zone, queues, sales, alerts.
     p = new_page()
     p.heading("Time in each zone")
     n = max(len(dwell_zones(report.zones.zones)), 1)
     p.y_in += 0.3  # the legend sits above the bars
-    draw_dwell(p.axes(0.27 * n, left_in=1.3, right_in=0.1), report.zones.zones)
-    p.y_in += 0.55
-    p.heading("Sales")
+    draw_dwell(p.axes(0.22 * n, left_in=1.3, right_in=0.1), report.zones.zones)
+    p.y_in += 0.5
+    notes = queue_notes(report)
+    room(0.9 if not report.queues else 2.9).heading("Checkout queue")
+    if not report.queues:
+        p.text(notes[0], size=10, colour=MUTED)
+    for i, (q, note) in enumerate(zip(report.queues, notes)):
+        (room(2.4) if i else p).text(note, size=9.5, gap_in=0.35)  # the legend sits above the bars
+        draw_queue(p.axes(1.1, left_in=0.55), report, q)
+        p.y_in += 0.42
+    rows = sales_rows(report)
+    room(1.0 + 0.21 * (len(rows) + 1)).heading("Sales")
     p.text(sales_note(report), size=9.5 if report.sales.recorded else 10,
            colour=INK if report.sales.recorded else MUTED)
-    rows = sales_rows(report)
     if rows:
         p.table([("Zone", 0.24, "left"), ("Categories", 0.34, "left"), ("Stayed", 0.13, "right"),
                  ("Bought", 0.13, "right"), ("Conversion", 0.16, "right")], rows)
-    p.heading("Checkout queue")
-    p.text("No queue data: queue measurement is not set up for this store.", size=10, colour=MUTED)
-    p.heading("Alerts")
+    listed = report.alerts[:MAX_ALERTS_LISTED]
+    room(0.75 + (0.2 * (len(listed) + 1) if listed else 0.2)).heading("Alerts")
     if report.alerts:
         counts = ", ".join(f"{k} {kind.replace('_', ' ')} in {zone.replace('_', ' ')}"
                            for (kind, zone), k in sorted(report.alert_counts.items(), key=lambda kv: -kv[1]))
@@ -210,15 +240,11 @@ def _pages(report: DailyReport, config: StoreConfig, heatmap: np.ndarray) -> lis
         p.table([("Time", 0.1, "left"), ("Kind", 0.2, "left"), ("Zone", 0.18, "left"), ("What", 0.4, "left"),
                  ("State", 0.12, "left")],
                 [[f"{a.ts:%H:%M}", a.kind.replace("_", " "), a.zone.replace("_", " "), textwrap.shorten(a.message, 52),
-                  "acknowledged" if a.acknowledged else "open"] for a in report.alerts[:MAX_ALERTS_LISTED]], size=8)
+                  "acknowledged" if a.acknowledged else "open"] for a in listed], size=8)
         if len(report.alerts) > MAX_ALERTS_LISTED:
             p.text(f"and {len(report.alerts) - MAX_ALERTS_LISTED} more (counted above).", size=8.5, colour=MUTED)
     else:
         p.text("No alerts on this day.", size=10, colour=MUTED)
-    made = report.generated_at.astimezone(report.tz)
-    p.y_in += 0.2
-    p.text(f"Made on {made:%Y-%m-%d %H:%M} ({report.timezone}). Counts come from the store's cameras; no images of "
-           "people are kept.", size=8, colour=MUTED)
 
     for i, page in enumerate(pages, 1):
         page.fig.text(0.5, 0.025, f"{page.footer} · page {i} of {len(pages)}", ha="center", fontsize=7, color=MUTED)

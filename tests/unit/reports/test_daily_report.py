@@ -23,10 +23,11 @@ from report_history import fill_month
 
 from storelens.api.timerange import TimeRange
 from storelens.api.traffic import traffic
-from storelens.reports.crossings import day_bounds
+from storelens.reports.crossings import day_bounds, local_hours
 from storelens.reports.daily import daily_report
 from storelens.reports.daily_output import render_daily, write_report_files
 from storelens.reports.flows import staff_zones, store_people
+from storelens.reports.queue import queue_report
 from storelens.runner import open_store_database
 
 DAY = date(2026, 3, 7)  # a Saturday
@@ -43,11 +44,12 @@ def month(tmp_path_factory):
         empty = daily_report(config, db, DAY + timedelta(days=3))  # after the month: nothing recorded
         dashboard = traffic(config, db.engine, TimeRange(*day_bounds(DAY, config.tz), config.tz), "day").totals
         zone_visits = store_people(db.zone_visits(*day_bounds(DAY, config.tz)))
+        queues = queue_report(config, db, local_hours(DAY, config.tz), day_bounds(DAY, config.tz)[1])
     rendered = render_daily(report, config)
     html, pdf = write_report_files(rendered, folder / "out")
     return SimpleNamespace(
         config=config, truth=truth, report=report, empty=empty, dashboard=dashboard,
-        zone_visits=zone_visits,
+        zone_visits=zone_visits, queues=queues,
         rendered=rendered, html=html, pdf=pdf,
     )
 
@@ -82,6 +84,17 @@ def test_sales_are_the_days_receipts_over_its_buying_units(month):
         if units is not None:
             assert sales.totals.units == units and sales.totals.conversion == pytest.approx(sales.receipts / units)
     assert r.sales.zones and all(z.buyers <= z.units for z in r.sales.zones)
+
+
+def test_the_checkout_queue_per_hour(month):
+    r = month.report
+    assert r.queue_zones == 1
+    (queue,) = r.queues
+    (expected,) = month.queues
+    assert queue.zone == "checkout_queue" and queue.served == expected.total.served > 0
+    assert queue.day_wait_s == pytest.approx(expected.total.wait_s)
+    assert queue.peak[1] == max(b.max_length for b in expected.buckets) > 0
+    assert queue.peak[0] in (12, 13)  # the shop was open 12:00-14:00
 
 
 def test_zones_ranked_hottest_first_without_staff_zones(month):
@@ -136,7 +149,8 @@ def test_html_is_self_contained_and_shows_the_figures(month):
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from elsewhere
     assert "<script" not in html and "<link" not in html
     pictures = images_of(html)
-    assert len(pictures) == 6 and html.count("<img ") == 3 == html.count("<source ")  # and a phone's version each
+    shown = 3 + len(r.queues)  # per hour, heatmap, dwell, each queue
+    assert len(pictures) == 2 * shown and html.count("<img ") == shown == html.count("<source ")  # and a phone's
     for picture in pictures:
         assert picture is not None and picture.shape[0] > 100 and picture.std() > 20  # drawn, not blank
     text = re.sub(r"<[^>]+>", " ", html)
@@ -145,7 +159,7 @@ def test_html_is_self_contained_and_shows_the_figures(month):
     diff = r.today.entries - r.last_week.entries
     assert f"{'+' if diff > 0 else '−'}{abs(diff)}" in text and f"vs {r.last_week.entries} last Saturday" in text
     assert f"{100 * r.sales.totals.conversion:.1f}%" in text and f"{r.sales.totals.average_ticket:,.2f}" in text
-    assert "No queue data" in text
+    assert f"Checkout queue: {r.queues[0].served} people served" in text
     for z in r.zones.zones:
         assert z.name.replace("_", " ") in text
     assert "someone went into the back room" in text
@@ -159,7 +173,7 @@ def test_pdf_pages_render_with_the_reports_text(month, tmp_path):
         old.unlink()
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(month.pdf), str(prefix)], check=True, timeout=60)
     pages = sorted(ARTIFACTS.glob("daily-report-page-*.png"))
-    assert len(pages) == 3
+    assert len(pages) in (3, 4)  # the alerts run on to a fourth page when the rest fills the third
     for page in pages:
         image = cv2.imread(str(page), cv2.IMREAD_GRAYSCALE)
         assert image.shape[0] > image.shape[1] > 400  # A4 portrait at 60 dpi: 496 x 702
@@ -182,7 +196,9 @@ def test_pdf_pages_render_with_the_reports_text(month, tmp_path):
         f"{r.sales.totals.receipts} receipts for {r.today.units} buying units",
         "Sales",
         "someone went into the back room",
-        "page 3 of 3",
+        f"page {len(pages)} of {len(pages)}",
+        "Checkout queue",
+        f"{r.queues[0].served} people served",
     ):
         assert expected in text, expected
     busiest = r.today.busiest_hour()
