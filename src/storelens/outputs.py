@@ -12,6 +12,7 @@ import numpy as np
 from storelens.detect import Detector, make_detector
 from storelens.errors import StorageError
 from storelens.eval.motio import format_mot, tracks_to_mot, write_mot
+from storelens.folders import output_folder
 from storelens.pipeline import TrackingRun
 from storelens.render import Anonymiser, PrivacyMode, TrackAnnotator, VideoWriterSink
 from storelens.render.anonymiser import MIN_SCORE as PRIVACY_MIN_SCORE
@@ -30,21 +31,6 @@ __all__ = [
 VIDEO_PRIVACY_WINDOW = 1
 """Frames on each side whose people are hidden in a frame of the annotated video too: someone the
 detector misses in one frame is found in a neighbour, where their head is a few pixels away."""
-
-
-def output_folder(path: Path) -> Path:
-    """``path``, made a folder if it is not one yet.
-
-    Raises:
-        StorageError: It is an existing file (never replaced), or cannot be made.
-    """
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise StorageError(f"{path}: is a file, not a folder; give a folder for the outputs") from None
-    except OSError as err:
-        raise StorageError(f"{path}: cannot make the output folder: {err.strerror or err}") from None
-    return path
 
 
 def write_tracks(run: TrackingRun, path: Path) -> Path:

@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from storelens.config import StoreConfig
+from storelens.config.identity import store_id_of
 from storelens.errors import StorageError
-from storelens.outputs import output_folder
+from storelens.folders import output_folder
 from storelens.reports.daily import report_stem
 from storelens.reports.daily_output import RenderedReport, write_atomic
-from storelens.runner import store_id_of
 from storelens.storage import StoreDatabase
 
 __all__ = ["ArchivedReport", "ReportArchive", "archive_folder"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from storelens.config import StoreConfig
 from storelens.errors import StorageError
-from storelens.outputs import output_folder
+from storelens.folders import output_folder
 from storelens.reports.daily import DailyReport, daily_report
 from storelens.reports.daily_charts import bgr_png, dwell_png, heatmap_picture, peak_hours_png, queue_png
 from storelens.reports.daily_html import ReportImages, daily_html, summary_text

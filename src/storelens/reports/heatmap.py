@@ -21,7 +21,7 @@ from storelens.analytics.routes import Route, main_routes
 from storelens.analytics.staff import Role
 from storelens.config import StoreConfig
 from storelens.errors import ConfigError, StorageError
-from storelens.outputs import output_folder
+from storelens.folders import output_folder
 from storelens.render.heatmap import FloorCanvas, PlanShapes, draw_colour_bar, render_heatmap, stack_panels
 from storelens.render.labels import draw_text, text_size
 from storelens.render.sankey import SankeyLayout, draw_sankey, sankey_layout, zone_colours
