@@ -21,7 +21,6 @@ from datetime import datetime, timezone
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from storelens.storage import schema
 from storelens.storage.engine import IMMEDIATE_OPTION, storage_errors
@@ -131,8 +130,18 @@ def save_receipts(db: StoreDatabase, store_id: str, rows: ReceiptRows, now: date
         changed = [rows.receipt_id[i] for i in fresh if rows.receipt_id[i] in stored]
         for chunk in _chunks(changed):
             for table in (schema.receipt_lines, schema.receipts):
-                ids = _among(conn, table.c.receipt_id, chunk)
-                conn.execute(table.delete().where(table.c.store_id == store_id, ids))
+                if conn.dialect.name == "postgresql":
+                    name = conn.dialect.identifier_preparer.format_table(table)
+                    conn.execute(
+                        sa.text(
+                            f"DELETE FROM {name} AS t USING unnest(CAST(:ids AS varchar[])) AS u(id) "
+                            "WHERE t.receipt_id = u.id AND t.store_id = :store"
+                        ),
+                        {"ids": chunk, "store": store_id},
+                    )
+                else:
+                    ids = table.c.receipt_id.in_(chunk)
+                    conn.execute(table.delete().where(table.c.store_id == store_id, ids))
         _insert(conn, schema.receipts, _receipt_columns(rows, fresh, store_id, imported_us))
         _insert(conn, schema.receipt_lines, _line_columns(rows, fresh, store_id))
     return SavedReceipts(new=len(fresh) - len(changed), unchanged=n - len(fresh), updated=len(changed))
@@ -188,23 +197,31 @@ def _chunks(items: Sequence[str]) -> Iterator[list[str]]:
         yield list(items[i : i + ID_CHUNK])
 
 
-def _among(conn: sa.Connection, column: sa.Column, values: list[str]) -> sa.ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL as ``= ANY(array)``: with thousands of literals in an IN
-    list its planner, before statistics exist, checked every row of the store against the whole list
-    (77 s for 5,000 ids among 100,000 receipts, against 0.1 s)."""
-    if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam("ids", values, type_=postgresql.ARRAY(sa.String)))
-    return column.in_(values)
+def _pg_ids_join(conn: sa.Connection, table: sa.Table) -> str:
+    """PostgreSQL: ``<table> AS t`` joined to the ids of ``:ids`` (an array), by the store and id.
+
+    A join to ``unnest`` rather than ``receipt_id IN (...)`` or ``= ANY(...)``: psycopg prepares a
+    statement run five times, and PostgreSQL's generic plan for those scanned every receipt of the
+    store against the whole list (39 s for 5,000 ids among 100,000 receipts, against 0.1 s); with
+    the join it looks each id up in the key."""
+    name = conn.dialect.identifier_preparer.format_table(table)
+    return f"{name} AS t JOIN unnest(CAST(:ids AS varchar[])) AS u(id) ON t.receipt_id = u.id AND t.store_id = :store"
 
 
 def _stored_hashes(conn: sa.Connection, store_id: str, receipt_ids: Sequence[str]) -> dict[str, str]:
     table = schema.receipts
     stored: dict[str, str] = {}
     for chunk in _chunks(receipt_ids):
-        query = sa.select(table.c.receipt_id, table.c.content_hash).where(
-            table.c.store_id == store_id, _among(conn, table.c.receipt_id, chunk)
-        )
-        stored.update((rid, digest) for rid, digest in conn.execute(query))
+        if conn.dialect.name == "postgresql":
+            query = sa.text(f"SELECT t.receipt_id, t.content_hash FROM {_pg_ids_join(conn, table)}")
+            rows = conn.execute(query, {"ids": chunk, "store": store_id})
+        else:
+            rows = conn.execute(
+                sa.select(table.c.receipt_id, table.c.content_hash).where(
+                    table.c.store_id == store_id, table.c.receipt_id.in_(chunk)
+                )
+            )
+        stored.update((rid, digest) for rid, digest in rows)
     return stored
 
 
