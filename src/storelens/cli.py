@@ -358,7 +358,7 @@ def _add_range_args(p: argparse.ArgumentParser) -> None:
 
 
 def _database(args: argparse.Namespace, config):
-    from storelens.runner import open_store_database
+    from storelens.storage.of_store import open_store_database
 
     return open_store_database(config, args.db)
 

@@ -56,7 +56,8 @@ from storelens.pipeline import PipelineSettings, track_source
 from storelens.recording import CameraRun, RecordWriter, recording
 from storelens.sources import FrameSource, ReconnectPolicy, is_live_uri, open_source
 from storelens.sources.supervised import LIVE_CAMERA_RETRY, SupervisedSource
-from storelens.storage import CameraHealth, CameraInfo, StoreDatabase, StoreInfo, mask_url, open_database
+from storelens.storage import CameraHealth, CameraInfo, StoreDatabase, StoreInfo, mask_url
+from storelens.storage.of_store import open_store_database
 from storelens.storage.runs import RunInfo, live_run_id, recorded_run_id
 from storelens.track.finalize import FinalizerConfig
 from storelens.types import Detections, Frame
@@ -104,11 +105,6 @@ def default_start_time(config: StoreConfig, cameras: Sequence[str] | None = None
         return datetime.now(timezone.utc).replace(microsecond=0)
     mtime = min(Path(str(source)).stat().st_mtime for source in sources)
     return datetime.fromtimestamp(int(mtime), timezone.utc)
-
-
-def open_store_database(config: StoreConfig, url: str | None = None) -> StoreDatabase:
-    """The store's database (``url`` or the config's ``storage.url``) on the config's heat grid."""
-    return open_database(url or config.storage.url, heat_cell_m=config.analytics.heat.cell_m)
 
 
 def analytics_spec(config: StoreConfig) -> AnalyticsSpec:

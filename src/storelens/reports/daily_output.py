@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
+
 from storelens.config import StoreConfig
 from storelens.errors import StorageError
 from storelens.folders import output_folder
@@ -20,7 +22,14 @@ from storelens.reports.daily_html import ReportImages, daily_html, summary_text
 from storelens.reports.daily_pdf import daily_pdf
 from storelens.storage import StoreDatabase
 
-__all__ = ["RenderedReport", "make_daily_report", "render_daily", "write_atomic", "write_report_files"]
+__all__ = [
+    "RenderedReport",
+    "make_daily_report",
+    "render_daily",
+    "report_images",
+    "write_atomic",
+    "write_report_files",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,8 +67,9 @@ class RenderedReport:
         return self.report.stem
 
 
-def render_daily(report: DailyReport, config: StoreConfig) -> RenderedReport:
-    """Draw the report's pictures once and lay it out as HTML and PDF."""
+def report_images(report: DailyReport, config: StoreConfig) -> tuple[ReportImages, np.ndarray]:
+    """The report's charts and heatmap as PNGs (wide and for phones), and the heatmap as drawn
+    (BGR, for the PDF)."""
     heatmap = heatmap_picture(report, config)
     zones = report.zones.zones
     images = ReportImages(
@@ -76,6 +86,12 @@ def render_daily(report: DailyReport, config: StoreConfig) -> RenderedReport:
             **{f"queue_{q.zone}": queue_png(report, q, narrow=True) for q in report.queues},
         },
     )
+    return images, heatmap
+
+
+def render_daily(report: DailyReport, config: StoreConfig) -> RenderedReport:
+    """Draw the report's pictures once and lay it out as HTML and PDF."""
+    images, heatmap = report_images(report, config)
     visitors = f"{report.today.entries:,} visitors" if report.today.recorded else "nothing recorded"
     return RenderedReport(
         report=report,
