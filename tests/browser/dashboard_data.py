@@ -17,7 +17,7 @@ import numpy as np
 import uvicorn
 from web_server import serving_app
 
-from storelens.analytics.records import Alert, Direction, FloorPositions, LineCrossing, ZoneVisit
+from storelens.analytics.records import Alert, Direction, FloorPositions, LineCrossing, Visit, ZoneVisit
 from storelens.api.accounts import AccountStore
 from storelens.api.app import create_app
 from storelens.api.context import ApiSettings
@@ -134,6 +134,7 @@ def fill(db: StoreDatabase, config: StoreConfig, seed: int = 7) -> None:
                     crossings.append(LineCrossing("pavement", "door", 100000 + track, t, Direction.IN))
                     track += 1
     db.add_line_crossings(crossings)
+    db.add_visits(_staff_on_duty(today))
     db.add_demographics(demographics)
     db.add_zone_visits(visits)
     # Today's walks through the shop, for the heatmap (one batch: heat is summed per call).
@@ -156,6 +157,20 @@ def fill(db: StoreDatabase, config: StoreConfig, seed: int = 7) -> None:
     outage = NOW - timedelta(minutes=20)
     report = SpoolHealth("corner-shop", NOW - timedelta(seconds=2), 3, 700_000, 40, outage, 75.0, "database is locked")
     db.set_spool_health(report)
+
+
+def _staff_on_duty(today: datetime) -> list[Visit]:
+    """Two members of staff every day through the opening hours, a third over the lunch peak
+    (until now, today): their visits, recognised as staff."""
+    out = []
+    for day in range(-13, 1):
+        midnight = today + timedelta(days=day)
+        shifts = [(OPEN_HOURS[0], OPEN_HOURS[-1] + 1)] * 2 + [(12, 14)]
+        for k, (start, end) in enumerate(shifts):
+            begin, finish = midnight + timedelta(hours=start), min(midnight + timedelta(hours=end), NOW)
+            if begin < finish:
+                out.append(Visit("door", 900_000 + 10 * (day + 13) + k, begin, finish, True, "staff"))
+    return out
 
 
 def add_live_people(db: StoreDatabase, at: datetime, moved_m: float = 0.0, extra=()) -> None:

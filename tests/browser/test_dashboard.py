@@ -302,8 +302,9 @@ def check_page(page, name: str) -> None:
         expect(page.locator("#peak-grid td").first).to_be_visible()
         expect(page.locator("#demographics-table tbody tr")).to_have_count(5)
         # Staffing: two on duty from 09:00, a third over lunch; 12:00 has 3 on duty.
-        expect(page.locator("#staffing-table tbody tr:has(th:text-is('12')) td").first).to_have_text("3.0")
-        expect(page.locator("#staffing-table tbody tr:has(th:text-is('09')) td").first).to_have_text("2.0")
+        staff_on_duty = "#staffing-table tbody tr:has(td:first-child:text-is('{}')) td:nth-child(2)"
+        expect(page.locator(staff_on_duty.format("12"))).to_have_text("3.0")
+        expect(page.locator(staff_on_duty.format("09"))).to_have_text("2.0")
         expect(page.locator("#traffic-units")).to_contain_text("buying units")
     elif name == "zones":
         expect(root).to_have_attribute("data-state", "ready")

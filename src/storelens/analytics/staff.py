@@ -22,6 +22,8 @@ from __future__ import annotations
 import colorsys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 
@@ -135,8 +137,10 @@ class StaffEvidence:
         return self.upper / total if total > 0 else None
 
 
+@lru_cache(maxsize=64)
 def _windows(colour: UniformColour, hue_window: float, saturation_window: float) -> np.ndarray:
-    """(48,) bool: the histogram bins whose centres lie within the colour's hue and saturation windows."""
+    """(48,) bool: the histogram bins whose centres lie within the colour's hue and saturation windows
+    (cached: every visit is matched against the same few colours, at every instant)."""
     hue_centres = np.arange(HUE_BINS) + 0.5
     sat_centres = np.arange(SAT_BINS) + 0.5
     dh = np.abs((hue_centres - colour.hue + HUE_BINS / 2) % HUE_BINS - HUE_BINS / 2)
@@ -212,6 +216,11 @@ class StaffRecogniser:
         door_zones: Floor polygons of the staff-door zones, metres.
         max_step_s: Longest time one update stands for (a stream that pauses does not credit
             the pause to whoever was last seen).
+        keep_ended_s: How long an ended track's evidence is kept: fusion may find a visitor
+            again under the same id after the analytics ended its visit (it waits up to 15 s
+            for a visitor lost inside the store, the analytics 10 s), and the new visit goes on
+            with the evidence of the old one (the cashier hidden by a queue for a while is
+            still the cashier).
     """
 
     def __init__(
@@ -220,13 +229,16 @@ class StaffRecogniser:
         staff_zones: Sequence[np.ndarray],
         door_zones: Sequence[np.ndarray],
         max_step_s: float = 1.0,
+        keep_ended_s: float = 30.0,
     ) -> None:
         self.rule = rule
         self._staff_zones = [np.asarray(p, dtype=np.float64) for p in staff_zones]
         self._door_zones = [np.asarray(p, dtype=np.float64) for p in door_zones]
         self.max_step_s = max_step_s
+        self.keep_ended_s = keep_ended_s
         self._evidence: dict[int, StaffEvidence] = {}
         self._at_door: dict[int, bool] = {}  # whether the track's latest position is in a staff door
+        self._ended: dict[int, datetime] = {}  # tracks whose visit ended, and when: kept a while
         self._learned_upper = np.zeros(_PER_PART)
         self._learned_s = 0.0
         self._learned: UniformColour | None = None
@@ -252,6 +264,13 @@ class StaffRecogniser:
         dt = 0.0 if self._last_ts is None else min((positions.ts - self._last_ts).total_seconds(), self.max_step_s)
         self._last_ts = positions.ts
         ids, xy = positions.track_id.tolist(), positions.floor_xy_m
+        if self._ended:
+            for tid in ids:
+                self._ended.pop(tid, None)  # found again: its evidence goes on
+            old = [t for t, at in self._ended.items() if (positions.ts - at).total_seconds() > self.keep_ended_s]
+            for tid in old:
+                del self._ended[tid], self._evidence[tid]
+                self._at_door.pop(tid, None)
         n = len(ids)
         in_staff = _inside_any(xy, self._staff_zones)
         at_door = _inside_any(xy, self._door_zones)
@@ -281,16 +300,18 @@ class StaffRecogniser:
         return Role.STAFF if ev is not None and is_staff(ev, self.rule, self._learned) else Role.VISITOR
 
     def end(self, track_id: int) -> str:
-        """The role of a track that ended (a track never seen is a visitor); forgets it."""
-        ev = self._evidence.pop(track_id, None)
-        at_door = self._at_door.pop(track_id, False)
+        """The role of a track whose visit ended (a track never seen is a visitor); its evidence
+        is kept ``keep_ended_s`` in case the track comes back."""
+        ev = self._evidence.get(track_id)
         if ev is None:
             return Role.VISITOR
-        ev.staff_door |= at_door
+        ev.staff_door |= self._at_door.get(track_id, False)
+        if self._last_ts is not None:
+            self._ended[track_id] = self._last_ts
         return Role.STAFF if is_staff(ev, self.rule, self._learned) else Role.VISITOR
 
     def tracked(self) -> int:
-        """Live tracks with evidence (bounded: every track's entry goes when it ends)."""
+        """Tracks with evidence (bounded: a track's goes ``keep_ended_s`` after its visit ended)."""
         return len(self._evidence)
 
 

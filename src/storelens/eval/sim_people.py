@@ -29,7 +29,7 @@ from storelens.reports.people import entries_of, split_staff, staff_presence, un
 from storelens.sim import truth
 from storelens.sim.layout import SimStore
 from storelens.sim.people_log import PeopleLog
-from storelens.storage.labels import LabelledCrossing, VisitLabel
+from storelens.storage.labels import LabelledCrossing, VisitLabel, label_at
 from storelens.storage.models import TrackPoints
 from storelens.storage.times import to_us
 
@@ -96,10 +96,12 @@ def score_people(
     enter_gap_s: float = UnitsConfig().enter_gap_s,
 ) -> PeopleScore:
     """Score the stored records of the fused store (one run) against the simulation's truth."""
-    labels = {
-        v.track_id: VisitLabel(v.role, v.unit_id) for v in visits if v.role != Role.VISITOR or v.unit_id is not None
-    }
-    labelled = [LabelledCrossing(c, 0, labels.get(c.track_id)) for c in crossings]
+    labels: dict[int, list[tuple[int, int, VisitLabel]]] = {}
+    for v in visits:
+        if v.role != Role.VISITOR or v.unit_id is not None:
+            span = (to_us(v.start_ts), to_us(v.end_ts))
+            labels.setdefault(v.track_id, []).append((*span, VisitLabel(v.role, v.unit_id)))
+    labelled = [LabelledCrossing(c, 0, label_at(labels.get(c.track_id, []), to_us(c.ts))) for c in crossings]
     visitors, _ = split_staff(labelled)
     passerby = {line.name for line in store.lines if line.kind == "passerby"}
     entrance = {line.name for line in store.lines if line.kind == "entrance"}
@@ -124,7 +126,11 @@ def score_people(
 
 def _staff(store: SimStore, log: PeopleLog, visits: Sequence[Visit], positions: TrackPoints, end_s: float) -> dict:
     matched = match_seconds(store, log, positions, end_s)
-    staff_ids = {v.track_id for v in visits if v.role == Role.STAFF}
+    longest: dict[int, Visit] = {}  # an id found again after its visit ended has several: the longest says
+    for v in visits:
+        if v.track_id not in longest or v.duration_s > longest[v.track_id].duration_s:
+            longest[v.track_id] = v
+    staff_ids = {tid for tid, v in longest.items() if v.role == Role.STAFF}
     role = log.persons.role
     on_staff: dict[int, int] = {}
     on_any: dict[int, int] = {}

@@ -129,7 +129,18 @@ def test_the_stream_gathers_zone_time_door_and_colours_per_track():
     assert recogniser.role_now(4) == Role.VISITOR  # not known to have left through the door until it ends
     roles = {tid: recogniser.end(tid) for tid in range(1, 7)}
     assert roles == {1: "staff", 2: "visitor", 3: "staff", 4: "staff", 5: "staff", 6: "visitor"}
-    assert recogniser.tracked() == 0 and recogniser.end(99) == Role.VISITOR
+    assert recogniser.end(99) == Role.VISITOR
+    recogniser.update(FloorPositions("store", EPOCH + timedelta(seconds=46 + 31), [], np.zeros((0, 2))))
+    assert recogniser.tracked() == 0  # evidence is kept 30 s after a visit ends, then forgotten
+
+
+def test_a_track_found_again_after_its_visit_ended_goes_on_with_its_evidence():
+    recogniser = StaffRecogniser(StaffRule(staff_zone_s=20.0), [ZONE], [])
+    _feed(recogniser, {1: [(11.0, 1.0)] * 12})  # 11 s behind the counter, then lost
+    assert recogniser.end(1) == Role.VISITOR
+    for k in range(12):  # found again 15 s later, another 11 s there: the same person
+        recogniser.update(FloorPositions("store", EPOCH + timedelta(seconds=26 + k), [1], [(11.0, 1.0)]))
+    assert recogniser.end(1) == Role.STAFF
 
 
 def test_a_pause_in_the_stream_is_not_time_in_the_staff_zone():

@@ -1,5 +1,6 @@
-// Traffic: visitors in / out and passers-by per hour or day, capture rate, and the
-// weekday x hour grid of mean entries (when the store is busiest).
+// Traffic: visitors in / out and passers-by per hour or day, capture rate, buying units, the
+// staffing (staff on the floor, visitors per staff member) and the weekday x hour grid of mean
+// entries (when the store is busiest). Staff are never counted as visitors.
 
 import {api} from '../api.js';
 import {barChart, heatColour, heatText} from '../charts.js';
@@ -31,11 +32,12 @@ export function createTrafficPage(app) {
   const totals = h('div', {class: 'kpis kpis-4', id: 'traffic-totals'});
   const charts = h('div', {class: 'report-grid'});
   const peak = h('div', {class: 'card', id: 'peak-card'});
+  const staffing = h('div', {class: 'card', id: 'staffing-card'});
   const el = h('section', {'aria-label': 'Traffic'},
     h('div', {class: 'page-head'}, h('h1', {}, 'Traffic')),
     h('div', {class: 'card toolbar'}, rangePicker(app),
       h('div', {class: 'segmented', role: 'group', 'aria-label': 'Bucket'}, bucketButtons)),
-    message, totals, charts, peak);
+    message, totals, charts, staffing, peak);
 
   function chosenBucket() {
     const days = rangeDays(app.range);
@@ -77,6 +79,8 @@ export function createTrafficPage(app) {
     setChildren(charts);
     setChildren(peak);
     peak.hidden = true;
+    setChildren(staffing);
+    staffing.hidden = true;
   }
 
   function render(t, d, query) {
@@ -96,7 +100,9 @@ export function createTrafficPage(app) {
         `${sign}${fmtInt(Math.abs(diff))} vs ${fmtInt(before)} the period before`);
     };
     setChildren(totals,
-      card('Visitors in', fmtInt(tot.entries), vs(tot.entries, prev && prev.entries)),
+      card('Visitors in', fmtInt(tot.entries), h('span', {},
+        h('span', {id: 'traffic-units'}, `${fmtInt(tot.units)} buying units (groups once) · `),
+        vs(tot.entries, prev && prev.entries))),
       card('Visitors out', fmtInt(tot.exits), vs(tot.exits, prev && prev.exits)),
       card('Passers-by', fmtInt(tot.passers_by), vs(tot.passers_by, prev && prev.passers_by)),
       card('Capture rate', fmtPct(tot.capture_rate, 1), tot.capture_rate === null ? 'no passers-by counted'
@@ -131,7 +137,37 @@ export function createTrafficPage(app) {
       series: [{name: 'capture rate', values: buckets.map((b) => b.capture_rate), colour: COLOURS.capture}],
     }));
     if (d.cameras.length) stopCharts.push(...renderDemographics(charts, d, labels, kept, query));
+    renderStaffing(t, buckets, labels, query);
     renderPeak(t.peak_grid, query);
+  }
+
+  function renderStaffing(t, buckets, labels, query) {
+    staffing.hidden = false;
+    const tot = t.totals;
+    const num = (v, digits) => (v === null || v === undefined ? '–' : v.toFixed(digits));
+    const head = headWithCsv(`Staffing: staff on the floor and visitors per staff member, per ${t.bucket}`,
+      csvLink('/api/traffic', query, `staffing per ${t.bucket}`));
+    if (!tot.staff_hours) {
+      setChildren(staffing, head, notice('empty',
+        'No staff recognised in this range (staff-only zones, a staff door or the uniform colours tell them; see the store config).'));
+      return;
+    }
+    const rows = buckets.map((b, i) => h('tr', {},
+      h('td', {}, labels[i]),
+      h('td', {class: 'num', 'data-label': 'Staff on duty'}, num(b.staff_on_duty, 1)),
+      h('td', {class: 'num', 'data-label': 'Staff-hours'}, num(b.staff_hours, 1)),
+      h('td', {class: 'num', 'data-label': 'Visitors in'}, fmtInt(b.entries)),
+      h('td', {class: 'num', 'data-label': 'Buying units'}, fmtInt(b.units)),
+      h('td', {class: 'num', 'data-label': 'Visitors per staff'}, num(b.visitors_per_staff, 1))));
+    setChildren(staffing, head,
+      h('p', {class: 'muted small'}, `Over the range: ${num(tot.staff_on_duty, 1)} staff on the floor on average while any was `
+        + `(${num(tot.staff_hours, 1)} staff-hours), ${num(tot.visitors_per_staff, 1)} visitors per staff member. `
+        + 'Staff are recognised without faces and left out of every visitor count.'),
+      h('div', {class: 'table-wrap'}, h('table', {class: 'table table-stack', id: 'staffing-table'},
+        h('thead', {}, h('tr', {}, h('th', {}, t.bucket === 'day' ? 'Day' : 'Hour'), h('th', {class: 'num'}, 'Staff on duty'),
+          h('th', {class: 'num'}, 'Staff-hours'), h('th', {class: 'num'}, 'Visitors in'), h('th', {class: 'num'}, 'Buying units'),
+          h('th', {class: 'num'}, 'Visitors per staff'))),
+        h('tbody', {}, rows))));
   }
 
   function renderPeak(g, query) {
