@@ -64,11 +64,12 @@ class ReadReceipts:
 
 @dataclass(slots=True)
 class _Draft:
-    """A receipt being read: its first row's line and raw receipt fields (time, till, total), its
-    rows' lines, its lines so far, and the first disagreement between its rows, if any."""
+    """A receipt being read: its first row's line and receipt fields (time, till, total) as written
+    and stripped, its rows' lines, its lines so far, and the first disagreement between its rows."""
 
     line: int
     last_line: int
+    raw: tuple[str, str, str]
     head: tuple[str, str, str]
     rows: list[int]
     items: list[ReceiptLine]
@@ -197,6 +198,7 @@ class _Reader:
         self.i_till, self.i_total = index.get("till"), index.get("total")
         self.i_category, self.i_amount = index.get("category"), index.get("amount")
         self.drafts: dict[str, _Draft] = {}
+        self.amounts: dict[str, float] = {}
 
     def add(self, first: int, last: int, fields: list[str]) -> None:
         """Read one record (``first`` to ``last``: its lines in the file).
@@ -224,10 +226,10 @@ class _Reader:
         receipt_id = fields[self.i_id].strip()
         if not receipt_id:
             raise _RowError(f"no receipt id (column {pos.columns.receipt_id!r} is empty)")
-        head = (
-            fields[self.i_time].strip(),
-            "" if self.i_till is None else fields[self.i_till].strip(),
-            "" if self.i_total is None else fields[self.i_total].strip(),
+        raw = (
+            fields[self.i_time],
+            "" if self.i_till is None else fields[self.i_till],
+            "" if self.i_total is None else fields[self.i_total],
         )
         item = None
         if self.i_category is not None:
@@ -240,9 +242,11 @@ class _Reader:
                 item = ReceiptLine(pos.category_map.get(category, category), self._amount(amount, "amount"))
         draft = self.drafts.get(receipt_id)
         if draft is None:
-            draft = self.drafts[receipt_id] = _Draft(first, last, head, [], [])
-        elif head != draft.head and draft.clash is None:
-            draft.clash = self._clash(receipt_id, draft, head, first)
+            draft = self.drafts[receipt_id] = _Draft(first, last, raw, tuple(map(str.strip, raw)), [], [])
+        elif raw != draft.raw and draft.clash is None:  # the same as written: nothing to compare
+            head = tuple(map(str.strip, raw))
+            if head != draft.head:
+                draft.clash = self._clash(receipt_id, draft, head, first)
         draft.rows.append(first)
         draft.last_line = last
         if item is not None:
@@ -297,11 +301,15 @@ class _Reader:
         return ts, till, total
 
     def _amount(self, text: str, what: str) -> float:
+        value = self.amounts.get(text)  # prices repeat: each written amount is read once
+        if value is not None:
+            return value
         column = getattr(self.pos.columns, what)
         if not text:
             raise _RowError(f"no {what} (column {column!r} is empty)")
         try:
-            return parse_amount(text, self.pos)
+            value = self.amounts[text] = parse_amount(text, self.pos)
+            return value
         except ValueError:
             example = "1234.50" if self.pos.decimal_separator == "." else "1234,50"
             raise _RowError(f"bad {what} {text!r} in column {column!r}: write amounts like {example}") from None
