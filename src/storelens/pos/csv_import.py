@@ -151,18 +151,16 @@ def _decode(data: bytes, pos: PosConfig, name: str) -> str:
 
 def _records(lines: list[str], start: int, delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
     """(first line, last line, fields) of each CSV record from line ``start`` (0-based) on."""
-    reader = csv.reader(iter(lines[start:]), delimiter=delimiter)
+    reader = csv.reader(lines[start:] if start else lines, delimiter=delimiter)
     last = start
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:  # a field over csv's size limit: a quote left open long ago
-            raise _RunawayQuote(f"unreadable from here ({err}): an unclosed quote? (read on from line {last + 2})",
-                                last + 1) from None
-        yield last + 1, start + reader.line_num, fields
-        last = start + reader.line_num
+    try:
+        for fields in reader:
+            now = start + reader.line_num
+            yield last + 1, now, fields
+            last = now
+    except csv.Error as err:  # a field over csv's size limit: a quote left open long ago
+        message = f"unreadable from here ({err}): an unclosed quote? (read on from line {last + 2})"
+        raise _RunawayQuote(message, last + 1) from None
 
 
 def _column_index(header: list[str], pos: PosConfig, name: str) -> dict[str, int]:
