@@ -151,6 +151,7 @@ def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
             together_m=units.together_m,
             together_share=units.together_share,
             decide_after_s=units.decide_after_s,
+            min_common_s=units.min_common_s,
             enabled=units.enabled,
         ),
     )

@@ -8,9 +8,13 @@ visitors are joined into units as they come in.
    second or less behind each other; separate parties are seconds to minutes apart).
 2. **Together.** While both are on the floor, their common time and the part of it spent within
    ``together_m`` of each other are summed. The pair is judged once it has ``decide_after_s`` of
-   common time, or when either visit ends: linked if together for ``together_share`` of it.
-   A group splits up for a while (the payer queues, the others wait by the door), so "most of
-   the time", not "all of it".
+   common time, or when either visit ends: linked if together for ``together_share`` of it, or
+   if they had less than ``min_common_s`` of common time. Two people who came in together are
+   one unit unless they are seen apart: in a busy store a visitor's identity often breaks within
+   seconds of the door, and a group is then only seen together for a moment, while two parties
+   who came in at the same moment by chance head for different displays. A group splits up
+   later (the payer queues, the others wait by the door), so the pair is judged on its first
+   ``decide_after_s`` together, not on the whole visit.
 3. **Units.** Linked visitors form a unit (connected components); its id is the lowest track id
    among its members. A unit is *settled* once every pair touching it is judged and no newcomer
    can join (``enter_gap_s`` after its last member came in); until then a live count treats it
@@ -36,10 +40,11 @@ __all__ = ["PairTime", "UnitRule", "UnitTracker", "group_units", "pair_linked"]
 class UnitRule:
     """When two visitors are one buying unit (see the module docstring)."""
 
-    enter_gap_s: float = 3.0
-    together_m: float = 2.0
-    together_share: float = 0.6
-    decide_after_s: float = 120.0
+    enter_gap_s: float = 4.0
+    together_m: float = 3.0
+    together_share: float = 0.5
+    decide_after_s: float = 60.0
+    min_common_s: float = 30.0
     enabled: bool = True
 
 
@@ -52,14 +57,14 @@ class PairTime:
 
 
 def pair_linked(time: PairTime, rule: UnitRule) -> bool:
-    """Whether two visitors who came in together stayed together enough to be one unit.
+    """Whether two visitors who came in together are one unit: together for ``together_share`` of
+    their common time, or seen together too briefly (under ``min_common_s``) to tell them apart.
 
-    No common time at all (one left before the other was seen inside) is no evidence: not linked.
-
-    >>> pair_linked(PairTime(100.0, 70.0), UnitRule()), pair_linked(PairTime(100.0, 40.0), UnitRule())
-    (True, False)
+    >>> rule = UnitRule(together_share=0.5, min_common_s=30.0)
+    >>> [pair_linked(PairTime(*t), rule) for t in ((60.0, 40.0), (60.0, 20.0), (10.0, 0.0))]
+    [True, False, True]
     """
-    return time.common_s > 0 and time.together_s >= rule.together_share * time.common_s
+    return time.common_s < rule.min_common_s or time.together_s >= rule.together_share * time.common_s
 
 
 def group_units(members: Iterable[int], links: Iterable[tuple[int, int]]) -> dict[int, int]:
@@ -125,7 +130,9 @@ class UnitTracker:
         if self.rule.enabled:
             for other, e in self._entrants.items():
                 if abs((ts - e.ts).total_seconds()) <= self.rule.enter_gap_s:
-                    self._pairs.append(_Pair(other, track_id, PairTime(), None if e.live else False))
+                    # one already gone: never seen together, nor apart (an identity broken at the door)
+                    judged = None if e.live else pair_linked(PairTime(), self.rule)
+                    self._pairs.append(_Pair(other, track_id, PairTime(), judged))
         self._entrants[track_id] = _Entrant(ts)
 
     def is_entrant(self, track_id: int) -> bool:

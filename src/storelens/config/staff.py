@@ -77,30 +77,39 @@ class UnitsConfig(StorelensModel):
         True, title="Group visitors", description="Join visitors into buying units; false: every visitor is a unit"
     )
     enter_gap_s: float = Field(
-        3.0,
+        4.0,
         ge=0,
         title="Entry gap",
         description="People crossing the entrance within this many seconds of each other may have come together",
     )
     together_m: float = Field(
-        2.0,
+        3.0,
         gt=0,
         title="Together within",
         description="Metres apart at most for two visitors to count as together at an instant",
     )
     together_share: float = Field(
-        0.6,
+        0.5,
         gt=0,
         le=1,
         title="Together for",
         description="Share of their common time two visitors who came in together must be together to be one unit",
     )
     decide_after_s: float = Field(
-        120.0,
+        60.0,
         gt=0,
         title="Decide after",
         description=(
             "Seconds of common time after which two visitors are judged (or earlier, when one leaves): a unit is "
             "final this long after its last member came in, at most"
+        ),
+    )
+    min_common_s: float = Field(
+        30.0,
+        ge=0,
+        title="Apart after",
+        description=(
+            "Seconds two visitors who came in together must be seen on the floor at the same time before they "
+            "can be told apart; with less (an identity broken at the door) they stay one unit"
         ),
     )

@@ -11,12 +11,18 @@ from storelens.analytics import AnalyticsSpec, FloorPositions, LineSpec, StoreAn
 from storelens.analytics.staff import StaffRule
 from storelens.analytics.units import PairTime, UnitRule, UnitTracker, group_units, pair_linked
 
-RULE = UnitRule(enter_gap_s=3.0, together_m=2.0, together_share=0.6, decide_after_s=120.0)
+RULE = UnitRule(enter_gap_s=3.0, together_m=2.0, together_share=0.6, decide_after_s=120.0, min_common_s=30.0)
 
 
 @pytest.mark.parametrize(
     ("common_s", "together_s", "linked"),
-    [(100.0, 60.0, True), (100.0, 59.9, False), (10.0, 10.0, True), (0.0, 0.0, False)],
+    [
+        (100.0, 60.0, True),
+        (100.0, 59.9, False),
+        (30.0, 0.0, False),  # half a minute on the floor at once, never near: two parties
+        (29.9, 0.0, True),  # too briefly seen at once to tell them apart
+        (0.0, 0.0, True),
+    ],
 )
 def test_a_pair_is_one_unit_when_together_for_the_share_of_their_common_time(common_s, together_s, linked):
     assert pair_linked(PairTime(common_s, together_s), RULE) is linked
@@ -66,6 +72,18 @@ def test_a_group_that_splits_up_for_a_while_is_still_one_unit():
     apart = [(5.0, 5.0)] * 40 + [(15.0, 5.0)] * 60  # 60 of 100 s apart: another party
     assert _walk(UnitTracker(RULE), {1: 0, 2: 1}, {1: payer, 2: waiting}) == {1: 1, 2: 1}
     assert _walk(UnitTracker(RULE), {1: 0, 2: 1}, {1: apart, 2: waiting}) == {1: 1, 2: 2}
+
+
+def test_an_identity_broken_at_the_door_stays_in_its_unit():
+    """Track 1 came in and was lost within a second (its person goes on as another id, found on the
+    floor); track 2 came in right behind it: one unit. Track 4 came in beside 3 and was seen with it
+    for 20 s, always 5 m away: too short to tell them apart."""
+    units = _walk(
+        UnitTracker(RULE),
+        {1: 0, 2: 1, 3: 60, 4: 61},
+        {1: [(5.0, 1.0)], 2: [(5.5, 1.0)] * 40, 3: [(2.0, 2.0)] * 80, 4: [(2.0, 2.0)] * 60 + [(7.0, 2.0)] * 20},
+    )
+    assert units == {1: 1, 2: 1, 3: 3, 4: 3}
 
 
 def test_a_unit_is_provisional_until_every_pair_is_judged():
