@@ -261,7 +261,10 @@ def _zones_table(report: DailyReport) -> str:
 
 
 def sales_rows(report: DailyReport) -> list[list[str]]:
-    """Per-zone conversion: (zone, categories, units that stayed, of them bought, conversion) cells."""
+    """Per-zone conversion: (zone, categories, units that stayed, of them bought, conversion) cells;
+    none without receipts (0 % bought would read as a fact, not as missing data)."""
+    if not report.sales.recorded:
+        return []
     return [
         [z.zone.replace("_", " "), ", ".join(z.categories), f"{z.units:,}", f"{z.buyers:,}", _percent(z.conversion, 1)]
         for z in report.sales.zones

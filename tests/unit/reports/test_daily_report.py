@@ -25,6 +25,7 @@ from storelens.api.timerange import TimeRange
 from storelens.api.traffic import traffic
 from storelens.reports.crossings import day_bounds, local_hours
 from storelens.reports.daily import daily_report
+from storelens.reports.daily_html import sales_rows
 from storelens.reports.daily_output import render_daily, write_report_files
 from storelens.reports.flows import staff_zones, store_people
 from storelens.reports.queue import queue_report
@@ -134,6 +135,7 @@ def test_a_day_without_records_says_so(month):
     assert "Nothing was recorded on this day" in page.html
     assert "no data for last" not in page.html.split("Visitors in", 1)[1][:200]  # last week had data
     assert "nothing recorded" in page.subject
+    assert not empty.sales.recorded and sales_rows(empty) == [] and "No sales data" in page.html  # no "0 % bought"
 
 
 def images_of(html: str) -> list[np.ndarray]:
