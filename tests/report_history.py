@@ -120,7 +120,7 @@ class DayRecords:
                 if z.track_id in kept
             ],
             receipts=[
-                dataclasses.replace(r, receipt_id=f"{r.receipt_id}-d{days}", ts=r.ts + shift)
+                Receipt(f"{r.receipt_id}-d{days}", r.ts + shift, r.till, r.total, r.lines)
                 for r, payer in zip(self.receipts, self.payers)
                 if payer in kept
             ],
