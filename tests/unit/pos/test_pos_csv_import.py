@@ -180,3 +180,18 @@ def test_a_file_that_cannot_be_read_at_all_is_one_error(data, expectation):
     with expectation:
         read = read_receipts_csv(data, PosConfig(), LONDON)
         assert read.receipts == [] and read.rows == 0
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["A1,2026-03-04T10:00:00,t1,3.50,snacks,0"]],  # the second: a receipt's rows apart (read row by row)
+    ids=["clean", "rows apart"],
+)
+def test_the_whole_file_reading_and_the_row_by_row_reading_agree(monkeypatch, extra):
+    pos = PosConfig.model_validate({"category_map": {"snacks": "crisps"}})
+    data = export(*[f"C{i},2026-03-04T12:{i:02d}:00,t2,{i}.50,snacks,{i}.50" for i in range(30)], *extra)
+    whole = read_receipts_csv(data, pos, LONDON)
+    monkeypatch.setattr("storelens.pos.csv_import._Reader.add_clean", lambda self, lines: False)
+    by_row = read_receipts_csv(data, pos, LONDON)
+    assert whole == by_row and len(whole.receipts) == 33 and whole.problems == []
+    assert whole.receipts[0].lines[0].category == "crisps"
