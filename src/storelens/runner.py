@@ -145,6 +145,7 @@ def analytics_spec(config: StoreConfig) -> AnalyticsSpec:
             learn_uniform=staff.learn_uniform,
             uniform_match=staff.uniform_match,
             uniform_min_s=staff.uniform_min_s,
+            not_uniform=staff.not_uniform,
         ),
         units=UnitRule(
             enter_gap_s=units.enter_gap_s,

@@ -3,14 +3,18 @@
 Each visit (a track of the store's fused visitors, or of a lone camera) gathers evidence while it
 lasts, and is judged staff by the first cue that holds:
 
-1. **Staff zones.** ``staff_zone_s`` seconds or more in ``staff_only`` zones (behind the counter,
-   the stockroom): shoppers do not go there, and a few seconds at an edge is position noise.
-2. **Staff door.** The visit begins or ends in a ``staff_door`` zone (the floor just inside a door
+1. **Staff door.** The visit begins or ends in a ``staff_door`` zone (the floor just inside a door
    only staff use): the person came in or left through it. A badge reader at that door (issue 17)
    would bind its badge events to the track passing it; that is a cue of the same kind.
-3. **Uniform.** The visit's upper-body colours (the tracker's hue-saturation histograms, averaged
-   over the visit) fall mostly within a uniform colour: configured (``staff.uniform_colours``),
-   or learned from the people seen in staff-only zones (``staff.learn_uniform``).
+2. **Uniform.** The visit's upper-body colours (the tracker's hue-saturation histograms, averaged
+   over the visit) fall within a uniform colour for at least ``uniform_match`` of their mass:
+   configured (``staff.uniform_colours``), or learned from the people seen in staff-only zones
+   (``staff.learn_uniform``).
+3. **Staff zones.** ``staff_zone_s`` seconds or more in ``staff_only`` zones (behind the counter,
+   the stockroom): shoppers do not go there, and a few seconds at an edge is position noise. But
+   when there is a uniform and the visit is plainly out of it (under ``not_uniform``), the staff
+   zones must hold most of the visit: fusion sometimes hands the cashier's identity to the
+   customer being served across the counter, who then walks off with it.
 
 `is_staff` is the pure decision; `StaffRecogniser` gathers the evidence track by track, and also
 answers while a visit lasts (a provisional role, which the run uses to keep staff out of the
@@ -58,6 +62,13 @@ STAFF_CAMERA_SUFFIX = ".staff"
 """Positions (and so heat) of people taken for staff are stored under their camera's id plus this
 (``store.staff``): the visitors' heatmap leaves them out, and no real camera id has a dot."""
 
+STAFF_ZONE_MAJORITY = 0.5
+"""Share of a visit out of uniform that its time in staff zones must reach for it to be staff."""
+
+LEARNED_MIN_SHARE = 0.35
+"""A uniform is learned only from staff whose colours it holds clearly: staff in their own, varied
+clothes spread over many hues, and no window of them should become a "uniform"."""
+
 MIN_UNIFORM_SATURATION = 1.0
 """A learned uniform must be coloured (saturation bins from this up): black, grey and white tops are
 what most shoppers wear too, so they cannot tell staff apart."""
@@ -101,6 +112,8 @@ class StaffRule:
             visit staff: higher takes fewer shoppers in similar clothes for staff, and misses
             more staff seen in poor light or half hidden.
         uniform_min_s: Seconds of colours a visit needs before the uniform cue counts.
+        not_uniform: Below this uniform share a visit is out of uniform, and its time in staff
+            zones makes it staff only when that is most of the visit.
         hue_window: Half-width (bins) of a uniform's hue window: lighting and camera white
             balance move hues by a fraction of a bin, fabrics by up to one.
         saturation_window: Half-width (bins) of its saturation window.
@@ -109,8 +122,9 @@ class StaffRule:
     staff_zone_s: float = 20.0
     uniforms: tuple[UniformColour, ...] = ()
     learn_uniform: bool = False
-    uniform_match: float = 0.45
+    uniform_match: float = 0.25
     uniform_min_s: float = 4.0
+    not_uniform: float = 0.2
     hue_window: float = 1.0
     saturation_window: float = 1.0
 
@@ -124,12 +138,14 @@ class StaffEvidence:
         staff_door: Began (or, once ended, ended) in a staff-door zone.
         colour_s: Seconds with a colour histogram.
         upper: (48,) time-weighted sum of the upper-body histograms (each summing to 1).
+        seen_s: Seconds on the floor.
     """
 
     staff_zone_s: float = 0.0
     staff_door: bool = False
     colour_s: float = 0.0
     upper: np.ndarray = field(default_factory=lambda: np.zeros(_PER_PART))
+    seen_s: float = 0.0
 
     def mean_upper(self) -> np.ndarray | None:
         """(48,) the visit's mean upper-body histogram, or None without colours."""
@@ -162,7 +178,8 @@ def uniform_share(
 
 def learned_uniform(upper: np.ndarray, rule: StaffRule) -> UniformColour | None:
     """The coloured uniform that the staff's mean upper-body histogram holds, or None if no window
-    of coloured bins (saturation from `MIN_UNIFORM_SATURATION`) holds ``rule.uniform_match`` of it.
+    of coloured bins (saturation from `MIN_UNIFORM_SATURATION`) holds `LEARNED_MIN_SHARE` of it (or
+    ``rule.uniform_match``, if higher).
 
     The window with most coloured mass is found over every hue and saturation, and the colour put
     at the mass-weighted centre of the bins inside it.
@@ -177,7 +194,7 @@ def learned_uniform(upper: np.ndarray, rule: StaffRule) -> UniformColour | None:
             share = uniform_share(coloured, colour, rule.hue_window, rule.saturation_window)
             if share > best_share:
                 best, best_share = colour, share
-    if best is None or best_share < rule.uniform_match:
+    if best is None or best_share < max(rule.uniform_match, LEARNED_MIN_SHARE):
         return None
     mass = np.where(_windows(best, rule.hue_window, rule.saturation_window), coloured, 0.0).reshape(HUE_BINS, SAT_BINS)
     angle = 2 * np.pi * (np.arange(HUE_BINS) + 0.5) / HUE_BINS
@@ -189,13 +206,19 @@ def learned_uniform(upper: np.ndarray, rule: StaffRule) -> UniformColour | None:
 
 def is_staff(evidence: StaffEvidence, rule: StaffRule, learned: UniformColour | None = None) -> bool:
     """Whether a visit with this evidence is staff (the first cue that holds, see the module)."""
-    if evidence.staff_zone_s >= rule.staff_zone_s or evidence.staff_door:
+    if evidence.staff_door:
         return True
     colours = rule.uniforms + ((learned,) if learned is not None else ())
     upper = evidence.mean_upper()
-    if not colours or upper is None or evidence.colour_s < rule.uniform_min_s:
+    share = None  # how much the visit looks like the uniform; None: no uniform, or not seen long enough
+    if colours and upper is not None and evidence.colour_s >= rule.uniform_min_s:
+        share = max(uniform_share(upper, c, rule.hue_window, rule.saturation_window) for c in colours)
+        if share >= rule.uniform_match:
+            return True
+    if evidence.staff_zone_s < rule.staff_zone_s:
         return False
-    return any(uniform_share(upper, c, rule.hue_window, rule.saturation_window) >= rule.uniform_match for c in colours)
+    in_uniform = share is None or share >= rule.not_uniform
+    return in_uniform or evidence.staff_zone_s >= STAFF_ZONE_MAJORITY * evidence.seen_s
 
 
 def upper_body_histograms(appearance: np.ndarray) -> np.ndarray:
@@ -281,6 +304,7 @@ class StaffRecogniser:
             if ev is None:
                 ev = self._evidence[tid] = StaffEvidence(staff_door=bool(at_door[i]))
             self._at_door[tid] = bool(at_door[i])
+            ev.seen_s += dt
             if in_staff[i]:
                 ev.staff_zone_s += dt
             if known[i]:

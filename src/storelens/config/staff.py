@@ -45,13 +45,24 @@ class StaffConfig(StorelensModel):
         description="Seconds in staff-only zones that make a visit staff (shorter: a shopper at the counter's edge)",
     )
     uniform_match: float = Field(
-        0.45,
+        0.25,
         gt=0,
         le=1,
         title="Uniform match",
         description=(
             "Share of a visit's upper-body colours that must match a uniform colour: higher takes fewer shoppers "
             "in similar clothes for staff, and misses more staff seen in poor light"
+        ),
+    )
+    not_uniform: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        title="Out of uniform",
+        description=(
+            "With a uniform, a visit matching it less than this is out of uniform: its time in staff-only zones "
+            "makes it staff only when that is most of the visit (an identity that moved from the cashier to a "
+            "customer at the till)"
         ),
     )
     uniform_min_s: float = Field(

@@ -39,8 +39,10 @@ def _upper(mass: dict[tuple[int, int], float]) -> np.ndarray:
     return h
 
 
-def _evidence(zone_s: float = 0.0, door: bool = False, colour_s: float = 0.0, upper=None) -> StaffEvidence:
-    ev = StaffEvidence(zone_s, door, colour_s)
+def _evidence(
+    zone_s: float = 0.0, door: bool = False, colour_s: float = 0.0, upper=None, seen_s: float = 0.0
+) -> StaffEvidence:
+    ev = StaffEvidence(zone_s, door, colour_s, seen_s=seen_s)
     if upper is not None:
         ev.upper = upper * max(colour_s, 1.0)
     return ev
@@ -79,11 +81,21 @@ def test_hue_wraps_round_the_colour_circle():
         (_evidence(colour_s=3.0, upper=_upper({(4, 2): 0.9, (0, 0): 0.1})), False),  # seen too briefly
         (_evidence(colour_s=10.0, upper=_upper({(7, 2): 0.9, (0, 0): 0.1})), False),  # a blue top
         (_evidence(), False),
+        # Out of uniform (a blue top), time in staff zones makes staff only when it is most of the visit:
+        (_evidence(zone_s=50.0, colour_s=100.0, upper=_upper({(7, 2): 0.9, (0, 0): 0.1}), seen_s=100.0), True),
+        (_evidence(zone_s=49.0, colour_s=100.0, upper=_upper({(7, 2): 0.9, (0, 0): 0.1}), seen_s=100.0), False),
+        # ...but a uniform share of at least not_uniform (0.2) is no contradiction
+        (_evidence(zone_s=20.0, colour_s=100.0, upper=_upper({(4, 2): 0.2, (0, 0): 0.8}), seen_s=100.0), True),
     ],
 )
 def test_each_cue_alone_decides_at_its_threshold(evidence, staff):
-    rule = StaffRule(staff_zone_s=20.0, uniforms=(GREEN,), uniform_match=0.45, uniform_min_s=4.0)
+    rule = StaffRule(staff_zone_s=20.0, uniforms=(GREEN,), uniform_match=0.45, uniform_min_s=4.0, not_uniform=0.2)
     assert is_staff(evidence, rule) is staff
+
+
+def test_without_a_uniform_time_in_staff_zones_alone_decides():
+    rule = StaffRule(staff_zone_s=20.0)
+    assert is_staff(_evidence(zone_s=20.0, colour_s=100.0, upper=_upper({(7, 2): 1.0}), seen_s=1000.0), rule)
 
 
 def test_without_a_uniform_colours_say_nothing_but_a_learned_one_does():
