@@ -14,7 +14,7 @@ from storelens.api.throttle import ThrottlePolicy
 from storelens.storage import schema
 
 PUBLIC = {("POST", "/api/login")}
-SAMPLE_PARAMS = {"alert_id": "1", "token_id": "1", "name": "vic", "camera_id": "door"}
+SAMPLE_PARAMS = {"alert_id": "1", "token_id": "1", "name": "vic", "camera_id": "door", "day": "2026-03-04"}
 
 
 def _routes(app) -> list[tuple[str, str]]:
