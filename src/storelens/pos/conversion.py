@@ -73,6 +73,9 @@ class ZoneFigures:
     conversion_high: float | None
     category_sales: float
     """Line amounts in the zone's categories on every receipt of the period, matched or not."""
+    category_receipts: int = 0
+    """Receipts of the period with a line of the zone's categories (matched to a payer or not): what
+    the zone sold, whoever bought it, without the visitor's identity from the zone to the till."""
 
 
 def _value(x) -> float | None:
@@ -180,7 +183,8 @@ def zone_figures(
         if not cats:
             continue
         in_zone = np.isin(categories, list(cats)) if len(categories) else np.zeros(0, dtype=bool)
-        bought = {int(u) for u in payer[in_zone & (payer >= 0) & (amounts > 0)].tolist()}
+        sold = in_zone & (amounts > 0)
+        bought = {int(u) for u in payer[sold & (payer >= 0)].tolist()}
         units = zone_units.get(zone, set())
         buyers = len(units & bought)
         lo, hi = wilson(buyers, len(units))
@@ -194,6 +198,7 @@ def zone_figures(
                 conversion_low=_value(lo),
                 conversion_high=_value(hi),
                 category_sales=float(amounts[in_zone].sum()),
+                category_receipts=len(np.unique(line_receipt[sold])),
             )
         )
     return out

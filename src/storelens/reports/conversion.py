@@ -115,7 +115,7 @@ class ConversionReport:
             lines.append(
                 f"zone conversion {z.zone}: {_pct(z.conversion)} ({z.buyers} of {z.units} units who stayed bought "
                 f"{', '.join(z.categories)}; 95% {_pct(z.conversion_low)}-{_pct(z.conversion_high)}), "
-                f"category sales {_money(z.category_sales)}"
+                f"{z.category_receipts} receipts with its categories, {_money(z.category_sales)}"
             )
         return lines
 

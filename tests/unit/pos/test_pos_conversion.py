@@ -124,5 +124,7 @@ def test_zone_conversion_counts_units_who_stayed_and_bought_from_the_zones_categ
     # Unit 1 bought crisps, unit 2 sweets; the unmatched receipt's crisps count for sales only;
     # unit 5's crisps were a return.
     assert (snacks.units, snacks.buyers, snacks.conversion, snacks.category_sales) == (4, 2, 0.5, 2.5)
+    assert snacks.category_receipts == 3  # the return is no sale
     assert (drinks.units, drinks.buyers, drinks.category_sales) == (2, 1, 4.0)  # unit 5 bought cola; 2 did not
+    assert drinks.category_receipts == 2
     assert (promo.units, promo.buyers, promo.conversion, promo.category_sales) == (0, 0, None, 0.0)

@@ -108,6 +108,7 @@ def test_store_and_zone_conversion_of_a_day(filled):
     assert (snacks.zone, snacks.units, snacks.buyers, snacks.conversion) == ("snacks", 2, 1, 0.5)
     assert snacks.category_sales == pytest.approx(3.5)  # 4.5 + 2.0 - 3.0 (the return)
     assert (drinks.units, drinks.buyers, drinks.conversion, drinks.category_sales) == (1, 0, 0.0, 6.0)
+    assert (snacks.category_receipts, drinks.category_receipts) == (2, 1)  # R1, R2; R3 (R4 is a return)
     assert cur.people == 5 and report.previous is None and report.comparison is None
 
 

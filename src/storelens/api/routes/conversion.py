@@ -51,6 +51,7 @@ class ZoneConversionOut(BaseModel):
     conversion_low: float | None
     conversion_high: float | None
     category_sales: float = Field(description="Line amounts in the zone's categories, on every receipt")
+    category_receipts: int = Field(description="Receipts with a line of the zone's categories, matched or not")
 
 
 class PeriodOut(BaseModel):

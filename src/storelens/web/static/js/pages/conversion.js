@@ -175,7 +175,7 @@ export function createConversionPage(app) {
       h('p', {class: 'muted small'}, `Of the buying units who stayed in a zone, the share whose receipt has a line of the zone's categories. `
         + `${fmtInt(cur.receipts_matched)} of ${fmtInt(cur.receipts_all)} receipts were matched to the unit paying at the till; only those count here.`));
     if (!cur.zones.length) { card.append(notice('empty', 'No zone lists product categories: add categories to the zones in the store config.')); return card; }
-    const heads = ['Zone', 'Categories', 'Stayed', 'Bought', 'Conversion', ...(prev ? ['Before'] : []), 'Category sales'];
+    const heads = ['Zone', 'Categories', 'Stayed', 'Bought', 'Conversion', ...(prev ? ['Before'] : []), 'Receipts', 'Category sales'];
     card.append(h('div', {class: 'table-wrap'}, h('table', {class: 'table table-stack', id: 'conversion-zones-table'},
       h('thead', {}, h('tr', {}, heads.map((t, i) => h('th', {class: i > 1 ? 'num' : ''}, t)))),
       h('tbody', {}, cur.zones.map((z) => h('tr', {dataset: {zone: z.zone}},
@@ -186,6 +186,8 @@ export function createConversionPage(app) {
         h('td', {class: 'num', 'data-label': 'Conversion', title: interval(z.conversion_low, z.conversion_high, (v) => fmtPct(v, 0))},
           fmtPct(z.conversion, 0)),
         prev ? h('td', {class: 'num', 'data-label': 'Before'}, before.has(z.zone) ? fmtPct(before.get(z.zone).conversion, 0) : '–') : null,
+        h('td', {class: 'num', 'data-label': 'Receipts', title: 'Receipts with a line of its categories, whoever paid'},
+          fmtInt(z.category_receipts)),
         h('td', {class: 'num', 'data-label': 'Category sales'}, money(z.category_sales))))))));
     return card;
   }
