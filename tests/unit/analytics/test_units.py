@@ -145,3 +145,23 @@ def test_the_engine_holds_visits_for_their_unit_and_drops_staff_stays():
     assert (by_track[1].unit_id, by_track[2].unit_id) == (1, 1)
     assert by_track[3].role == "staff" and by_track[3].unit_id is None
     assert {s.track_id for s in stays} == {1, 2}  # the staff's stay at the shelf is not a shopper's
+
+
+def test_state_stays_bounded_over_a_long_day():
+    """Three hundred visitors, in pairs a minute apart, each on the floor for two minutes."""
+    tracker = UnitTracker(RULE)
+    live: dict[int, int] = {}  # track -> second it leaves
+    most = 0
+    for k in range(60 * 150 + 200):
+        t = EPOCH + timedelta(seconds=k)
+        if k % 60 == 0 and k < 60 * 150:
+            for tid in (k, k + 1):
+                tracker.enter(tid, t)
+                live[tid] = k + 120
+        tracker.update(FloorPositions("store", t, list(live), [(5.0, 5.0)] * len(live)))
+        for tid in [tid for tid, leave in live.items() if leave <= k]:
+            tracker.end(tid)
+            del live[tid]
+            assert tracker.unit_of(tid, t) is not None  # settled by the time a visit ends: 2 min > 4 s + 60 s
+        most = max(most, tracker.tracked())
+    assert tracker.tracked() == 0 and most <= 8
