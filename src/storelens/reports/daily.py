@@ -328,24 +328,29 @@ def change_text(
     return f"{sign}{abs(diff):,.{digits}f}{pct} vs {before:,.{digits}f} last {weekday}"
 
 
-def duration_text(seconds: float | None) -> str:
-    """Seconds as the dashboard writes them: "45 s", "3 min 20 s", "1 h 05 min" ("–" for None).
+def duration_text(seconds: float | None, compact: bool = False) -> str:
+    """Seconds as the dashboard writes them: "45 s", "3 min 20 s", "1 h 05 min" ("–" for None);
+    ``compact``: "45s", "3m20s", "1h05m" (chart labels).
 
     >>> [duration_text(s) for s in (4.26, 45, 200, 3900, None)]
     ['4.3 s', '45 s', '3 min 20 s', '1 h 05 min', '–']
+    >>> [duration_text(s, compact=True) for s in (4.26, 200, 3900)]
+    ['4.3s', '3m20s', '1h05m']
     """
     if seconds is None:
         return "–"
+    sec, mins, hours = ("s", "m", "h") if compact else (" s", " min", " h")
+    gap = "" if compact else " "
     if seconds < 9.95:
-        return f"{seconds:.1f} s"
+        return f"{seconds:.1f}{sec}"
     whole = round(seconds)
     if whole < 60:
-        return f"{whole} s"
+        return f"{whole}{sec}"
     if whole < 3600:
         m, s = divmod(whole, 60)
-        return f"{m} min {s} s" if s else f"{m} min"
+        return f"{m}{mins}{gap}{s}{sec}" if s else f"{m}{mins}"
     minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // 60}{hours}{gap}{minutes % 60:02d}{mins}"
 
 
 def traffic_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> DayTraffic:

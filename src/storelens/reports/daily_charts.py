@@ -163,7 +163,8 @@ def draw_queue(ax: Axes, report: DailyReport, queue: QueueDay, narrow: bool = Fa
         for h, n in zip(hours, longest):
             wait = queue.wait_s[index[h]] if h in index else None
             if n and wait is not None:
-                ax.text(h, n, duration_text(wait), ha="center", va="bottom", fontsize=7, color=MUTED, zorder=4)
+                ax.text(h, n, duration_text(wait, compact=True), ha="center", va="bottom", fontsize=7, color=MUTED,
+                        zorder=4)
     ax.set_xlim(hours[0] - 0.6, hours[-1] + 0.6)
     step = 1 if len(hours) <= (7 if narrow else 14) else 2
     ax.set_xticks(hours[::step], [f"{h:02d}:00" for h in hours[::step]])

@@ -136,7 +136,7 @@ def headline(report: DailyReport) -> list[str]:
     for q in report.queues:
         hour, longest = q.peak
         lines.append(
-            f"Checkout ({q.zone.replace('_', ' ')}): {duration_text(q.day_wait_s)} waiting on average, "
+            f"{q.zone.replace('_', ' ').capitalize()}: {duration_text(q.day_wait_s)} waiting on average, "
             f"the longest queue {longest} ({_hour_span(hour)})."
         )
     hot, cold = report.zones.hot, report.zones.cold
