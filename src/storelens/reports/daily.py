@@ -24,7 +24,7 @@ from storelens.reports.conversion import period_conversion
 from storelens.reports.crossings import day_bounds, hourly_counts, local_hours, passerby_lines
 from storelens.reports.flows import store_people
 from storelens.reports.heatmap import HeatmapReport, heatmap_report
-from storelens.reports.people import entries_of, split_staff, units_of
+from storelens.reports.people import entries_of, split_staff, staff_presence, staff_visits, units_of
 from storelens.reports.queue import queue_report
 from storelens.storage import STORE_CAMERA_ID, StoreDatabase
 from storelens.storage.labels import labelled_crossings
@@ -37,6 +37,7 @@ __all__ = [
     "DayTraffic",
     "QueueDay",
     "SalesDay",
+    "StaffDay",
     "VisitsDay",
     "ZoneDay",
     "ZonesDay",
@@ -47,6 +48,7 @@ __all__ = [
     "queues_of_day",
     "report_stem",
     "sales_of_day",
+    "staff_of_day",
     "traffic_of_day",
     "visits_of_day",
     "zones_of_day",
@@ -114,6 +116,21 @@ class VisitsDay:
     median_s: float | None
     peak_people: int | None
     peak_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffDay:
+    """Staff on the floor over the day (`storelens.reports.people`: the staffing view).
+
+    Attributes:
+        hours: Staff-hours on the floor.
+        on_duty: Mean staff on the floor over the minutes any was (the open hours' staffing).
+        visitors_per_staff: The day's entries per member of staff on duty, None without staff.
+    """
+
+    hours: float
+    on_duty: float
+    visitors_per_staff: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +259,7 @@ class DailyReport:
         visits: Visits, time in store and the busiest minute.
         zones: Zones ranked, with the day's heatmap.
         sales / sales_last_week: Receipts against buying units, of the day and of last week's.
+        staff: Staff on the floor, and visitors per member of staff.
         queues: The checkout queues that had anyone in them.
         queue_zones: Checkout queue zones in the config (none: the store measures no queue).
         alerts: The day's alerts in time order; ``alert_counts`` counts all of them per (kind, zone).
@@ -260,6 +278,7 @@ class DailyReport:
     zones: ZonesDay
     sales: SalesDay
     sales_last_week: SalesDay
+    staff: StaffDay
     queues: list[QueueDay]
     queue_zones: int
     alerts: list[AlertRow]
@@ -377,6 +396,17 @@ def traffic_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> DayTraf
     )
 
 
+def staff_of_day(config: StoreConfig, db: StoreDatabase, day: date, entries: int) -> StaffDay:
+    """Staff-hours and staff on duty over the day, and ``entries`` per member of staff on duty."""
+    start, end = day_bounds(day, config.tz)
+    presence = staff_presence(staff_visits(db.engine, start, end), [start], end)
+    return StaffDay(
+        hours=float(presence.hours[0]),
+        on_duty=float(presence.on_duty[0]),
+        visitors_per_staff=presence.visitors_per_staff([entries])[0],
+    )
+
+
 def sales_of_day(config: StoreConfig, db: StoreDatabase, day: date) -> SalesDay:
     """The day's receipts against its buying units, in all and per zone."""
     p = period_conversion(config, db, *day_bounds(day, config.tz), "day")
@@ -465,6 +495,7 @@ def daily_report(config: StoreConfig, db: StoreDatabase, day: date, now: datetim
         now: When it is made (default: the clock), printed on it.
     """
     alerts, alert_counts = alerts_of_day(config, db, day)
+    today = traffic_of_day(config, db, day)
     hours = config.opening_hours
     return DailyReport(
         store_name=config.name,
@@ -472,12 +503,13 @@ def daily_report(config: StoreConfig, db: StoreDatabase, day: date, now: datetim
         day=day,
         timezone=config.timezone,
         generated_at=(now or datetime.now(UTC)).astimezone(UTC),
-        today=traffic_of_day(config, db, day),
+        today=today,
         last_week=traffic_of_day(config, db, day - timedelta(days=7)),
         visits=visits_of_day(config, db, day),
         zones=zones_of_day(config, db, day),
         sales=sales_of_day(config, db, day),
         sales_last_week=sales_of_day(config, db, day - timedelta(days=7)),
+        staff=staff_of_day(config, db, day, today.entries),
         queues=queues_of_day(config, db, day),
         queue_zones=sum(z.kind is ZoneKind.CHECKOUT_QUEUE for z in config.zones),
         alerts=alerts,

@@ -128,6 +128,10 @@ def headline(report: DailyReport) -> list[str]:
             f"{s.totals.receipts:,} receipts for {s.totals.units:,} buying units ({report.today.entries:,} visitors): "
             f"conversion {_percent(s.totals.conversion, 1)}, sales {s.totals.sales:,.2f}."
         )
+    staff = report.staff
+    if staff.on_duty > 0:
+        per = f", {staff.visitors_per_staff:.0f} visitors per member of staff" if staff.visitors_per_staff else ""
+        lines.append(f"Staff on the floor: {staff.on_duty:.1f} on average ({staff.hours:.0f} staff-hours){per}.")
     v = report.visits
     if v.median_s is not None:
         lines.append(f"Half the visits lasted {duration_text(v.median_s)} or less ({v.entered:,} visits).")

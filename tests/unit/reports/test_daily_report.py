@@ -73,6 +73,9 @@ def test_counts_are_the_days_and_last_weeks(month):
     assert (d.entries, d.exits, d.passers_by, d.units) == (r.today.entries, r.today.exits, r.today.passers_by,
                                                           r.today.units)
     assert r.today.capture_rate == pytest.approx(d.capture_rate) and 0 < r.today.capture_rate < 1
+    assert r.staff.on_duty == pytest.approx(d.staff_on_duty) and r.staff.hours == pytest.approx(d.staff_hours)
+    assert r.staff.hours > 0  # the simulated cashier and shelf-filler
+    assert r.staff.visitors_per_staff == pytest.approx(d.visitors_per_staff)
     assert r.visits.entered == r.today.entries  # every simulated visitor's visit, staff's left out
 
 
@@ -196,6 +199,7 @@ def test_pdf_pages_render_with_the_reports_text(month, tmp_path):
         "Where people spent time",
         "Time in each zone",
         f"{r.sales.totals.receipts} receipts for {r.today.units} buying units",
+        f"Staff on the floor: {r.staff.on_duty:.1f} on average",
         "Sales",
         "someone went into the back room",
         f"page {len(pages)} of {len(pages)}",
