@@ -71,6 +71,12 @@ def _style(ax: Axes) -> None:
     ax.set_axisbelow(True)
 
 
+def _hour_ticks(hours: np.ndarray, narrow: bool) -> tuple[np.ndarray, list[str]]:
+    """Every hour labelled where 14 fit (7 on a phone), else every second or third."""
+    step = -(-len(hours) // (7 if narrow else 14))
+    return hours[::step], [f"{h:02d}:00" for h in hours[::step]]
+
+
 def draw_peak_hours(ax: Axes, report: DailyReport, narrow: bool = False) -> None:
     """Visitors per local hour of the day (bars) against the same weekday last week (grey steps),
     the busiest hour's bar labelled. Each bar stands over its hour, labelled by its start."""
@@ -92,8 +98,7 @@ def draw_peak_hours(ax: Axes, report: DailyReport, narrow: bool = False) -> None
         ax.annotate(f"{n:,}", (hour, n), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
                     fontsize=8, color=INK, fontweight="bold", zorder=4)
     ax.set_xlim(hours[0] - 0.6, hours[-1] + 0.6)
-    step = 1 if len(hours) <= 14 else 2
-    ax.set_xticks(hours[::step], [f"{h:02d}:00" for h in hours[::step]])
+    ax.set_xticks(*_hour_ticks(hours, narrow))
     top = max(int(today.max(initial=0)), int(before.max(initial=0)) if report.last_week.recorded else 0, 1)
     ax.set_ylim(0, top * 1.12)
     ax.yaxis.get_major_locator().set_params(integer=True)
@@ -166,8 +171,7 @@ def draw_queue(ax: Axes, report: DailyReport, queue: QueueDay, narrow: bool = Fa
                 ax.text(h, n, duration_text(wait, compact=True), ha="center", va="bottom", fontsize=7, color=MUTED,
                         zorder=4)
     ax.set_xlim(hours[0] - 0.6, hours[-1] + 0.6)
-    step = 1 if len(hours) <= (7 if narrow else 14) else 2
-    ax.set_xticks(hours[::step], [f"{h:02d}:00" for h in hours[::step]])
+    ax.set_xticks(*_hour_ticks(hours, narrow))
     ax.set_ylim(0, top * 1.25)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("people", fontsize=8, color=MUTED)
