@@ -72,6 +72,8 @@ def queue_report(
     visits = store_people(db.zone_visits(starts[0] - timedelta(seconds=LONGEST_WAIT_S), end))
     receipts = load_receipts(db, store_id_of(config), starts[0], end)
     bounds = [*starts, end]
+    seconds = np.arange(to_us(bounds[0]), to_us(end), SAMPLE_US, dtype=np.int64)
+    cuts = np.searchsorted(seconds, [to_us(b) for b in bounds])
     reports = []
     for z in queues:
         mine = [v for v in visits if v.zone == z.name]
@@ -80,22 +82,24 @@ def queue_report(
         tills = {till for till, zone in config.pos.tills.items() if zone == z.name}
         paid = receipts.ts_us[np.isin(receipts.till, list(tills))] if tills else receipts.ts_us
         served = (paid, "receipts") if len(paid) else (exit_, "zone exits")
+        lengths = queue_lengths(enter, exit_, seconds)  # sampled once, sliced per bucket
         reports.append(
             QueueReport(
                 zone=z.name,
                 open_till_at=z.open_till_at,
-                buckets=tuple(_bucket(enter, exit_, served, a, b) for a, b in zip(bounds[:-1], bounds[1:])),
-                total=_bucket(enter, exit_, served, bounds[0], bounds[-1]),
+                buckets=tuple(
+                    _bucket(lengths[i:j], served, a, b)
+                    for i, j, a, b in zip(cuts[:-1], cuts[1:], bounds[:-1], bounds[1:])
+                ),
+                total=_bucket(lengths, served, bounds[0], bounds[-1]),
             )
         )
     return reports
 
 
-def _bucket(
-    enter_us: np.ndarray, exit_us: np.ndarray, served: tuple[np.ndarray, str], start: datetime, end: datetime
-) -> QueueBucket:
+def _bucket(lengths: np.ndarray, served: tuple[np.ndarray, str], start: datetime, end: datetime) -> QueueBucket:
+    """One bucket from its seconds' ``lengths`` and the times people were served (and from what)."""
     start_us, end_us = to_us(start), to_us(end)
-    lengths = queue_lengths(enter_us, exit_us, np.arange(start_us, end_us, SAMPLE_US, dtype=np.int64))
     served_us, served_from = served
     n = int(np.count_nonzero((served_us >= start_us) & (served_us < end_us)))
     mean = float(lengths.mean()) if len(lengths) else 0.0
